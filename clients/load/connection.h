@@ -1,0 +1,131 @@
+// One client connection's state machine on Asio: connect, optional handshake, keep up to
+// --pipeline requests in flight (sent when the schedule says so), verify every reply, and
+// replace the connection after a failure.
+//
+//   kWaiting ──connect──▶ kConnecting ──▶ [kHandshaking] ──▶ kReady ──┐
+//      ▲   (start time,                                              │ reset, wrong reply,
+//      │    backoff, or --no-keepalive between requests)             │ timeout, peer close
+//      └─────────────────────────────────────────────────────────────┘
+//   any state ──(run closed, nothing in flight; or hard stop)──▶ kFinished
+//
+// Accounting rules (each request ends exactly once):
+//   * a verified reply records its latency from the intended start (and, beside it, from the
+//     actual send);
+//   * a request still unanswered --timeout after its intended start (plus the server's own
+//     delay in timer mode) is one timeout; every request in flight on that connection at that
+//     moment is one timeout each, and the connection is replaced;
+//   * an open-loop request whose intended start is already --timeout old when the connection
+//     could send it is one timeout and is not sent (otherwise a long stall would cascade into
+//     timeouts of requests that were never on the wire);
+//   * a reset or an early close is one read (or write) error for the connection, whatever was
+//     in flight; a wrong reply is one wrong reply, and the connection is replaced because its
+//     byte stream no longer lines up with the requests.
+// Failed connects back off (10 ms doubling to 500 ms) so a refusing server is not hammered.
+//
+// Thread-safety: a Connection lives on one worker thread; every method runs on that thread.
+#pragma once
+
+#include <asio.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "clients/load/options.h"
+#include "clients/load/protocol_client.h"
+#include "clients/load/run_plan.h"
+#include "clients/load/schedule.h"
+#include "clients/load/stats.h"
+
+namespace archbench::load {
+
+// What the connections of one worker thread share. Owned by the worker; outlives them.
+struct WorkerContext {
+  asio::io_context& io;
+  const Options& options;
+  RunPlan& plan;
+  Stats& stats;
+  asio::ip::tcp::endpoint endpoint;
+  std::function<void()> on_connection_finished;
+};
+
+class Connection {
+ public:
+  // `index` is global over all threads (payload seed, open-loop offset, request log);
+  // `start_at` is when it first connects (the --connect-rate ramp).
+  Connection(WorkerContext& context, std::uint32_t index, TimePoint start_at);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void start();
+  // The worker's periodic check: connect, handshake and request timeouts.
+  void sweep(TimePoint now);
+  // Drops everything at once (hard stop or Ctrl-C); outstanding requests are not counted.
+  void abort();
+  bool finished() const { return state_ == State::kFinished; }
+
+ private:
+  enum class State { kWaiting, kConnecting, kHandshaking, kReady, kFinished };
+  struct InFlight {
+    TimePoint intended;
+    TimePoint actual;
+    bool measured;
+  };
+
+  void begin_connect();
+  void on_connected(const std::error_code& error);
+  void start_reading();
+  void on_read(const std::error_code& error, std::size_t n);
+  // Handles one verified-or-not reply; false when the connection was closed because of it.
+  bool on_reply(const ReplyVerdict& verdict, TimePoint now);
+  // Sends whatever the schedule allows now; arms the wake-up timer for the next intended start.
+  void pump();
+  // --no-keepalive between requests: connect when the next request is due.
+  void pump_disconnected();
+  void flush();
+  void on_wake();
+  void arm_wake(TimePoint at);
+
+  // Closes the socket and forgets per-connection state; in-flight requests must be settled.
+  void close_socket();
+  // Settles every in-flight request as `outcome` (request log only) and empties the queue.
+  void drop_in_flight(Outcome outcome);
+  // After a close: reconnect (at once, or after the failure backoff) or finish.
+  void reconnect_or_finish(bool after_failure);
+  void fail(Outcome outcome);  // read or write error
+  void reject_reply(std::string expected, std::string got, TimePoint now);  // wrong reply
+  void finish();
+  // The run accepts no request at or after the next one this connection would send.
+  bool run_closed_for_next(TimePoint now) const;
+
+  WorkerContext& context_;
+  const std::uint32_t index_;
+  const TimePoint start_at_;
+  const Clock::duration timeout_;
+  const Clock::duration server_delay_;  // timer protocol: AFTER <ms>
+  const std::size_t depth_;
+  const bool keepalive_;
+
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer wake_timer_;
+  TimePoint wake_at_ = TimePoint::max();
+  std::uint64_t wake_generation_ = 0;  // a fired wait with an older number is stale
+  std::uint64_t socket_generation_ = 0;  // likewise for socket operations after a close
+
+  std::unique_ptr<ProtocolClient> client_;
+  Schedule schedule_;
+  State state_ = State::kWaiting;
+  TimePoint connect_started_{};
+  int consecutive_failures_ = 0;
+
+  std::deque<InFlight> in_flight_;
+  std::string out_;      // requests not yet handed to the socket
+  std::string writing_;  // the buffer of the write in progress
+  bool write_active_ = false;
+  std::vector<char> read_buffer_;
+};
+
+}  // namespace archbench::load

@@ -1,0 +1,84 @@
+"""The load client's command line and the defensive reading of its JSON."""
+from __future__ import annotations
+
+import unittest
+
+from harness.load_client import LoadResult, LoadSpec, merge_results, parse_load_json
+from harness.tests import junit
+
+
+class FlagsTest(unittest.TestCase):
+    def test_duration_run(self) -> None:
+        spec = LoadSpec(connections=64, duration_s=2.0, message_size=64, pipeline=16)
+        self.assertEqual(spec.flags("127.0.0.1:9", "echo"), [
+            "--target", "127.0.0.1:9", "--protocol", "echo", "--threads", "1",
+            "--connections", "64", "--warmup", "0.5", "--timeout", "5000", "--duration", "2",
+            "--message-size", "64", "--pipeline", "16"])
+
+    def test_requests_run_without_keepalive(self) -> None:
+        spec = LoadSpec(connections=1, requests=500, path="/bytes?n=4000", keepalive=False,
+                        warmup_s=0, ws_binary=True, rate=1500.5)
+        flags = spec.flags("h:1", "http")
+        self.assertIn("--requests", flags)
+        self.assertNotIn("--duration", flags)
+        self.assertEqual(flags[flags.index("--path") + 1], "/bytes?n=4000")
+        self.assertEqual(flags[flags.index("--rate") + 1], "1500.5")
+        self.assertIn("--no-keepalive", flags)
+        self.assertIn("--ws-binary", flags)
+
+    def test_time_bound_covers_warmup_and_grace(self) -> None:
+        self.assertEqual(LoadSpec(duration_s=2, warmup_s=1).time_bound_s(), 18.0)
+        self.assertEqual(LoadSpec(requests=10, warmup_s=0, max_seconds=30).time_bound_s(), 45.0)
+
+    def test_unknown_scenario_key_is_an_error(self) -> None:
+        with self.assertRaises(ValueError):
+            LoadSpec.from_dict({"conections": 5})
+
+
+class ParseTest(unittest.TestCase):
+    def test_nested_layout(self) -> None:
+        result = parse_load_json({
+            "throughput": {"requests": 1000, "requests_per_sec": 500.5, "bytes_per_sec": 64000},
+            "percentiles": {"p50": 10, "p90": 20, "p99": 30, "p99.9": 40, "max": 50},
+            "errors": {"timeout": 2, "reset": 0, "total": 2}})
+        self.assertEqual(result.requests, 1000)
+        self.assertEqual(result.throughput_rps, 500.5)
+        self.assertEqual(result.throughput_bps, 64000)
+        self.assertEqual(result.latency_us, {"p50": 10, "p90": 20, "p99": 30, "p99.9": 40,
+                                             "max": 50})
+        self.assertEqual(result.errors, {"timeout": 2})
+
+    def test_other_spellings(self) -> None:
+        result = parse_load_json({
+            "Requests": 7, "rps": 3.5,
+            "latency": {"percentiles": {"50.0": 1, "90": 2, "99_us": 3, "p99_9_us": 4},
+                        "max_us": 9},
+            "errors": 3})
+        self.assertEqual((result.requests, result.throughput_rps), (7, 3.5))
+        self.assertEqual(result.latency_us, {"p50": 1, "p90": 2, "p99": 3, "p99.9": 4, "max": 9})
+        self.assertEqual(result.errors, {"unclassified": 3})
+
+    def test_missing_keys_are_none_not_errors(self) -> None:
+        result = parse_load_json({"something": "else"})
+        self.assertIsNone(result.throughput_rps)
+        self.assertEqual(result.latency_us["p99"], None)
+        self.assertEqual(result.errors, {})
+
+
+class MergeTest(unittest.TestCase):
+    def test_sums_throughput_and_errors_takes_worst_percentile(self) -> None:
+        a = LoadResult(requests=10, throughput_rps=5, latency_us={"p99": 100, "max": 300},
+                       errors={"timeout": 1}, exit_status=0)
+        b = LoadResult(requests=20, throughput_rps=7, latency_us={"p99": 200, "max": 250},
+                       errors={"timeout": 2, "reset": 1}, exit_status=1)
+        merged = merge_results([a, b])
+        self.assertEqual((merged.requests, merged.throughput_rps), (30, 12))
+        self.assertEqual(merged.latency_us["p99"], 200)
+        self.assertEqual(merged.latency_us["max"], 300)
+        self.assertEqual(merged.errors, {"timeout": 3, "reset": 1})
+        self.assertEqual(merged.exit_status, 1)
+        self.assertFalse(merged.verified)
+
+
+if __name__ == "__main__":
+    junit.main()
