@@ -9,6 +9,8 @@ SERVER_TARGETS = [
     "//servers/iterative",
     "//servers/select_loop",
     "//servers/prefork",
+    "//servers/fork_limited",
+    "//servers/socketpair_workers",
     "//servers/event_loop",
 ]
 

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field, fields, asdict
 from typing import Any, Optional
 
 PERCENTILE_KEYS = ("p50", "p90", "p99", "p99.9", "max")
+# Error classes that //clients:load reports as sums of others (reset = read + write): counting
+# them too would double the total.
+DERIVED_ERRORS = {"reset": ("read", "write")}
 GRACE_S = 15.0
 
 
@@ -172,9 +175,13 @@ def parse_load_json(doc: dict[str, Any]) -> LoadResult:
         result.latency_us["max"] = _number(_lookup(doc, "latency.max_us", "latency.max"))
     errors = _lookup(doc, "errors")
     if isinstance(errors, dict):
-        for key, value in errors.items():
-            if str(key).lower() != "total" and _number(value) is not None and value:
-                result.errors[str(key)] = int(value)
+        counts = {str(k): int(v) for k, v in errors.items()
+                  if str(k).lower() != "total" and _number(v) is not None}
+        for derived, parts in DERIVED_ERRORS.items():
+            if derived in counts and all(p in counts for p in parts) \
+                    and counts[derived] == sum(counts[p] for p in parts):
+                del counts[derived]
+        result.errors = {k: v for k, v in counts.items() if v}
     elif _number(errors):
         result.errors["unclassified"] = int(errors)
     return result

@@ -72,7 +72,8 @@ void fragmented(CaseContext& ctx, std::uint8_t opcode, std::size_t total, std::s
   for (std::size_t at = 0; at < total || at == 0; at += size) {
     const bool first = at == 0;
     const bool last = at + size >= total;
-    bytes += frame(first ? opcode : kContinuation, std::string_view(payload).substr(at, size), last);
+    bytes += frame(first ? opcode : std::uint8_t{kContinuation},
+                   std::string_view(payload).substr(at, size), last);
     if (total == 0) break;
   }
   if (byte_writes) {

@@ -161,6 +161,15 @@ void Connection::start_reading() {
 void Connection::on_read(const std::error_code& error, std::size_t n) {
   const TimePoint now = Clock::now();
   if (error) {
+    if (error == asio::error::eof && state_ == State::kReady && !in_flight_.empty()) {
+      // The close may be what ends a reply (an HTTP body without Content-Length).
+      ReplyVerdict verdict;
+      if (client_->on_peer_closed(verdict).event == ParseStep::Event::kReply) {
+        verdict.peer_closes = true;
+        on_reply(verdict, now);  // settles the reply and replaces the connection
+        return;
+      }
+    }
     if (error == asio::error::eof && state_ == State::kReady && in_flight_.empty()) {
       // The server closed an idle connection (its keep-alive timeout, say): not an error.
       close_socket();
@@ -328,8 +337,24 @@ void Connection::finish() {
   context_.on_connection_finished();
 }
 
-void Connection::abort() {
-  in_flight_.clear();  // cut off by the stop, not by the server: not counted
+void Connection::abort(bool settle) {
+  if (!settle) {
+    in_flight_.clear();  // cut off by the user, not by the server: not counted
+    finish();
+    return;
+  }
+  context_.stats.errors().timeout += in_flight_.size();
+  drop_in_flight(Outcome::kTimeout);
+  const TimePoint now = Clock::now();
+  while (schedule_.open_loop() && !context_.plan.closed(schedule_.next(now))) {
+    const TimePoint intended = schedule_.next(now);
+    const RunPlan::Admission admission = context_.plan.admit(intended);
+    if (admission == RunPlan::Admission::kClosed) break;
+    schedule_.advance();
+    ++context_.stats.errors().timeout;
+    context_.stats.record_failure(index_, intended, now, Outcome::kTimeout,
+                                  admission == RunPlan::Admission::kMeasured);
+  }
   finish();
 }
 

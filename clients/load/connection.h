@@ -63,8 +63,10 @@ class Connection {
   void start();
   // The worker's periodic check: connect, handshake and request timeouts.
   void sweep(TimePoint now);
-  // Drops everything at once (hard stop or Ctrl-C); outstanding requests are not counted.
-  void abort();
+  // Ends the connection at once. At the hard stop (`settle` true) every request still owed,
+  // in flight or scheduled before the end, is older than the timeout and counts as one; after
+  // Ctrl-C (`settle` false) nothing more is counted.
+  void abort(bool settle);
   bool finished() const { return state_ == State::kFinished; }
 
  private:

@@ -2,8 +2,10 @@
 #include <stdexcept>
 
 #include "clients/load/exact_reply_client.h"
+#include "clients/load/http_client.h"
 #include "clients/load/protocol_client.h"
 #include "clients/load/timer_client.h"
+#include "clients/load/websocket_client.h"
 
 namespace archbench::load {
 
@@ -19,8 +21,9 @@ std::unique_ptr<ProtocolClient> make_protocol_client(const Options& options,
     case Protocol::kTimer:
       return make_timer_client(options);
     case Protocol::kHttp:
+      return make_http_client(options, connection_index);
     case Protocol::kWebSocket:
-      break;
+      return make_websocket_client(options, connection_index);
   }
   throw std::invalid_argument("load: no client for protocol " +
                               std::string(protocol_name(options.protocol)));

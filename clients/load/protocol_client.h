@@ -67,6 +67,10 @@ class ProtocolClient {
   // byte stream can no longer be trusted to line up with the requests.
   virtual ParseStep consume(std::string_view data, ReplyVerdict& verdict) = 0;
 
+  // The peer closed the connection. A reply whose end is the close (an HTTP body without
+  // Content-Length) completes here: kReply with its verdict. kNeedMore: nothing completed.
+  virtual ParseStep on_peer_closed(ReplyVerdict& verdict) { return {}; }
+
   // Forgets any partial reply and the handshake state: the connection is being replaced.
   virtual void reset() = 0;
 };

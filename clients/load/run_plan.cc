@@ -6,7 +6,7 @@ namespace archbench::load {
 namespace {
 
 Clock::duration seconds(double s) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  return std::chrono::round<Clock::duration>(std::chrono::duration<double>(s));
 }
 
 }  // namespace

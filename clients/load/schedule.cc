@@ -6,13 +6,13 @@ namespace archbench::load {
 
 Schedule::Schedule(double rate, int connections, int index, TimePoint first)
     : open_loop_(true),
-      first_(first + std::chrono::duration_cast<Clock::duration>(
+      first_(first + std::chrono::round<Clock::duration>(
                          std::chrono::duration<double>(index / rate))),
       interval_ns_(1e9 * connections / rate) {}
 
 TimePoint Schedule::next(TimePoint now) const {
   if (!open_loop_) return now;
-  return first_ + std::chrono::duration_cast<Clock::duration>(
+  return first_ + std::chrono::round<Clock::duration>(
                       std::chrono::duration<double, std::nano>(interval_ns_ * k_));
 }
 

@@ -24,7 +24,7 @@ Worker::Worker(const Options& options, RunPlan& plan, const asio::ip::tcp::endpo
   for (std::uint32_t index : connection_indices) {
     TimePoint start_at = plan.start();
     if (options.connect_rate > 0) {
-      start_at += std::chrono::duration_cast<Clock::duration>(
+      start_at += std::chrono::round<Clock::duration>(
           std::chrono::duration<double>(index / options.connect_rate));
     }
     connections_.push_back(std::make_unique<Connection>(context_, index, start_at));
@@ -56,7 +56,7 @@ void Worker::on_sweep() {
   for (auto& connection : connections_) {
     if (connection->finished()) continue;
     if (hard_stop) {
-      connection->abort();
+      connection->abort(/*settle=*/!interrupted);
     } else {
       connection->sweep(now);
     }

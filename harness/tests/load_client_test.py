@@ -48,6 +48,24 @@ class ParseTest(unittest.TestCase):
                                              "max": 50})
         self.assertEqual(result.errors, {"timeout": 2})
 
+    def test_the_real_clients_layout(self) -> None:
+        # The shape clients/load/report.cc writes (abridged).
+        result = parse_load_json({
+            "tool": "archbench-load", "requests": 5000, "measured_seconds": 2.0,
+            "throughput": {"requests_per_sec": 2500.0, "bytes_per_sec": 320000.0},
+            "errors": {"connect": 0, "read": 1, "write": 2, "reset": 3, "timeout": 4,
+                       "wrong_reply": 0, "http_non_2xx": 0, "total": 7},
+            "latency_us": {"count": 5000, "min": 10, "mean": 50.5, "stddev": 3, "p50": 45,
+                           "p90": 80, "p99": 120, "p99_9": 300, "p99_99": 900, "max": 1000,
+                           "percentiles": [{"percentile": 50, "value_us": 45, "count": 1}]},
+            "intervals": [], "verdict": "errors"})
+        self.assertEqual(result.requests, 5000)
+        self.assertEqual((result.throughput_rps, result.throughput_bps), (2500.0, 320000.0))
+        self.assertEqual(result.latency_us, {"p50": 45, "p90": 80, "p99": 120, "p99.9": 300,
+                                             "max": 1000})
+        self.assertEqual(result.errors, {"read": 1, "write": 2, "timeout": 4})
+        self.assertEqual(result.error_count, 7)
+
     def test_other_spellings(self) -> None:
         result = parse_load_json({
             "Requests": 7, "rps": 3.5,

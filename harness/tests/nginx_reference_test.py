@@ -22,6 +22,12 @@ class ConfigTest(unittest.TestCase):
         self.assertIn("master_process on;", self.text)
         self.assertIn("worker_processes 2;", self.text)
 
+    def test_user_directive_only_as_root(self) -> None:
+        as_root = NginxConfig(port=1, work_dir=pathlib.Path("/w"), as_root=True).render()
+        self.assertIn("\nuser root root;\n", as_root)
+        as_user = NginxConfig(port=1, work_dir=pathlib.Path("/w"), as_root=False).render()
+        self.assertNotIn("\nuser ", as_user)
+
     def test_listens_on_loopback_only(self) -> None:
         self.assertIn("listen 127.0.0.1:8123", self.text)
         self.assertNotIn("0.0.0.0", self.text)
@@ -61,9 +67,12 @@ class RealNginxTest(unittest.TestCase):
             binary = nginx_binary()
             assert binary is not None
             process = subprocess.Popen(nginx_command(binary, config),
-                                       stderr=subprocess.DEVNULL)
+                                       stderr=subprocess.PIPE)
             try:
-                self.assertTrue(wait_for_port("127.0.0.1", port, 10, process))
+                if not wait_for_port("127.0.0.1", port, 10, process):
+                    log = pathlib.Path(tmp, "error.log")
+                    self.fail(f"nginx did not listen: {log.read_text() if log.exists() else ''}"
+                              f" {process.stderr.read() if process.poll() is not None else ''}")
                 hello = http_get(port, "/")
                 self.assertTrue(hello.startswith(b"HTTP/1.1 200"))
                 self.assertTrue(hello.endswith(b"\r\n\r\nHello World"))

@@ -1,8 +1,9 @@
 #include "protocols/http/header_section.h"
 
+#include "protocols/http/byte_search.h"
+
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -20,9 +21,8 @@ constexpr std::size_t kNotFound = static_cast<std::size_t>(-1);
 std::size_t find_section_end(const char* p, std::size_t n, std::size_t from, std::size_t& resume) {
   std::size_t i = from;
   while (i < n) {
-    const void* hit = std::memchr(p + i, '\n', n - i);
-    if (hit == nullptr) break;
-    std::size_t lf = static_cast<const char*>(hit) - p;
+    std::size_t lf = i + find_byte(p + i, n - i, '\n');
+    if (lf == n) break;
     if (lf + 1 >= n) {
       resume = lf;
       return kNotFound;
@@ -46,48 +46,34 @@ inline bool is_forbidden_control(unsigned char c) {
   return (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f;
 }
 
-}  // namespace
-
-HeaderSectionReader::Result HeaderSectionReader::feed(std::string_view data) {
-  std::size_t resume = 0;
-  if (buffer_.empty()) {
-    // Fast path: nothing buffered, search the caller's bytes directly.
-    std::size_t window = std::min(data.size(), max_size_);
-    std::size_t end = find_section_end(data.data(), window, 0, resume);
-    if (end != kNotFound) {
-      section_ = data.substr(0, end);
-      return {Status::kComplete, end};
+// The one pass over a header section. Finds the first empty line after the start line ("\r\n",
+// or a bare "\n" so that such a section is refused at once instead of waiting for the size
+// limit), validates every byte up to it and records the offset of every LF in `ends`. Returns
+// the offset just past the empty line's LF, or kNotFound when p[0, n) holds no complete section
+// (then `valid`, `error` and `ends` mean nothing). Errors after the end are not errors of this
+// section: those bytes belong to the body or the next message.
+std::size_t scan_section(const char* p, std::size_t n, std::vector<std::uint32_t>& ends,
+                         bool& valid, ParseError& error) {
+  ends.clear();
+  std::size_t first_bad = kNotFound;       // first forbidden control character
+  std::size_t first_mismatch = kNotFound;  // first CR without LF after it, or LF without CR
+  std::size_t previous_lf = kNotFound;
+  auto ends_section = [&](std::size_t lf) {
+    bool end = previous_lf != kNotFound &&
+               (lf - previous_lf == 1 || (lf - previous_lf == 2 && p[lf - 1] == '\r'));
+    ends.push_back(static_cast<std::uint32_t>(lf));
+    previous_lf = lf;
+    return end;
+  };
+  auto finish = [&](std::size_t lf) {
+    valid = first_bad > lf && first_mismatch > lf;
+    if (first_bad <= lf) {
+      error = {400, "control character in header section"};
+    } else if (first_mismatch <= lf) {
+      error = {400, "bare CR or LF in header section"};
     }
-    if (data.size() >= max_size_) return {Status::kTooLarge, 0};
-    buffer_.assign(data);
-    scan_from_ = resume;
-    return {Status::kNeedMore, data.size()};
-  }
-  // Slow path: the section started in an earlier feed. Copy no more than the limit allows.
-  std::size_t old_size = buffer_.size();
-  std::size_t take = std::min(data.size(), max_size_ - old_size);
-  buffer_.append(data.data(), take);
-  std::size_t end = find_section_end(buffer_.data(), buffer_.size(), scan_from_, resume);
-  if (end != kNotFound) {
-    section_ = std::string_view(buffer_).substr(0, end);
-    return {Status::kComplete, end - old_size};
-  }
-  scan_from_ = resume;
-  if (buffer_.size() >= max_size_) return {Status::kTooLarge, take};
-  return {Status::kNeedMore, take};
-}
-
-void HeaderSectionReader::reset() {
-  buffer_.clear();
-  // A split section that was huge keeps no memory alive between requests.
-  if (buffer_.capacity() > 2 * 4096) std::string().swap(buffer_);
-  scan_from_ = 0;
-  section_ = {};
-}
-
-bool validate_section_bytes(std::string_view section, ParseError& error) {
-  const auto* p = reinterpret_cast<const unsigned char*>(section.data());
-  const std::size_t n = section.size();
+    return lf + 1;
+  };
   std::size_t i = 0;
   bool previous_cr = false;  // the byte before position i was a CR
 #if defined(__SSE2__)
@@ -109,37 +95,86 @@ bool validate_section_bytes(std::string_view section, ParseError& error) {
     __m128i lf = _mm_cmpeq_epi8(v, kLf);
     __m128i allowed = _mm_or_si128(_mm_or_si128(cr, lf), _mm_cmpeq_epi8(v, kTab));
     __m128i bad = _mm_or_si128(_mm_andnot_si128(allowed, control), _mm_cmpeq_epi8(v, kDel));
-    if (_mm_movemask_epi8(bad) != 0) {
-      error = {400, "control character in header section"};
-      return false;
-    }
+    auto bad_mask = static_cast<std::uint32_t>(_mm_movemask_epi8(bad));
     auto cr_mask = static_cast<std::uint32_t>(_mm_movemask_epi8(cr));
     auto lf_mask = static_cast<std::uint32_t>(_mm_movemask_epi8(lf));
-    if ((((cr_mask << 1) | carry) & 0xffff) != lf_mask) {
-      error = {400, "bare CR or LF in header section"};
-      return false;
-    }
+    std::uint32_t mismatch = (((cr_mask << 1) | carry) ^ lf_mask) & 0xffff;
     carry = cr_mask >> 15;
+    if (bad_mask != 0 && first_bad == kNotFound) first_bad = i + __builtin_ctz(bad_mask);
+    if (mismatch != 0 && first_mismatch == kNotFound) {
+      first_mismatch = i + __builtin_ctz(mismatch);
+    }
+    for (std::uint32_t m = lf_mask; m != 0; m &= m - 1) {
+      std::size_t at = i + __builtin_ctz(m);
+      if (ends_section(at)) return finish(at);
+    }
   }
   previous_cr = carry != 0;
 #endif
   for (; i < n; ++i) {
-    unsigned char c = p[i];
-    if (is_forbidden_control(c)) {
-      error = {400, "control character in header section"};
-      return false;
-    }
-    if (previous_cr != (c == '\n')) {
-      error = {400, "bare CR or LF in header section"};
-      return false;
-    }
+    auto c = static_cast<unsigned char>(p[i]);
+    if (first_bad == kNotFound && is_forbidden_control(c)) first_bad = i;
+    bool is_lf = c == '\n';
+    if (first_mismatch == kNotFound && previous_cr != is_lf) first_mismatch = i;
     previous_cr = c == '\r';
+    if (is_lf && ends_section(i)) return finish(i);
   }
-  if (previous_cr) {
-    error = {400, "bare CR or LF in header section"};
+  return kNotFound;
+}
+
+}  // namespace
+
+HeaderSectionReader::Result HeaderSectionReader::feed(std::string_view data) {
+  if (buffer_.empty()) {
+    // Fast path: the whole section is usually in the caller's bytes; one pass does it all.
+    std::size_t window = std::min(data.size(), max_size_);
+    std::size_t end = scan_section(data.data(), window, line_ends_, valid_, error_);
+    if (end != kNotFound) {
+      section_ = data.substr(0, end);
+      return {Status::kComplete, end};
+    }
+    if (data.size() >= max_size_) return {Status::kTooLarge, 0};
+    buffer_.assign(data);
+    // No end so far, so none starts before the last three bytes: resume the search there.
+    scan_from_ = window >= 3 ? window - 3 : 0;
+    return {Status::kNeedMore, data.size()};
+  }
+  // Slow path: the section started in an earlier feed. Copy no more than the limit allows.
+  std::size_t old_size = buffer_.size();
+  std::size_t take = std::min(data.size(), max_size_ - old_size);
+  buffer_.append(data.data(), take);
+  std::size_t resume = 0;
+  std::size_t end = find_section_end(buffer_.data(), buffer_.size(), scan_from_, resume);
+  if (end != kNotFound) {
+    scan_section(buffer_.data(), end, line_ends_, valid_, error_);
+    section_ = std::string_view(buffer_).substr(0, end);
+    return {Status::kComplete, end - old_size};
+  }
+  scan_from_ = resume;
+  if (buffer_.size() >= max_size_) return {Status::kTooLarge, take};
+  return {Status::kNeedMore, take};
+}
+
+void HeaderSectionReader::reset() {
+  if (!buffer_.empty()) {
+    buffer_.clear();
+    // A split section that was huge keeps no memory alive between requests.
+    if (buffer_.capacity() > 2 * 4096) std::string().swap(buffer_);
+  }
+  scan_from_ = 0;
+  section_ = {};
+  valid_ = false;
+}
+
+bool validate_section_bytes(std::string_view section, ParseError& error) {
+  std::vector<std::uint32_t> ends;
+  bool valid = false;
+  std::size_t end = scan_section(section.data(), section.size(), ends, valid, error);
+  if (end != section.size()) {
+    error = {400, "not one complete header section"};
     return false;
   }
-  return true;
+  return valid;
 }
 
 bool split_field_line(std::string_view line, std::string_view& name, std::string_view& value,

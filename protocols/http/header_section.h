@@ -2,11 +2,12 @@
 // lines and the empty line that ends them. Shared by the request and the response parser.
 //
 // Strategy: the parsers never run a byte-at-a-time state machine over the header section.
-// HeaderSectionReader finds where the section ends (memchr for LF); only then is the whole
-// section validated in one vectorised pass (validate_section_bytes) and split into lines. When
-// a section arrives in one read, which is nearly always, it is parsed straight from the
-// caller's bytes without a copy; only a section split across reads is copied, into a buffer
-// bounded by the section limit.
+// When a section arrives in one read, which is nearly always, one vectorised pass over the
+// caller's bytes (SSE2, 16 at a time) finds the empty line that ends it, validates every byte up
+// to there and records where each line ends; the parsers then split lines by index without
+// searching again and copy only the strings a Request keeps. A section split across reads is
+// copied into a buffer bounded by the section limit, its end found by an incremental search for
+// LF (byte_search.h) that resumes where the last one stopped, and then given the same pass.
 //
 // Line endings: this suite requires CRLF. RFC 9112 2.2 lets a recipient accept a bare LF, but
 // a lone LF or CR is also the classic request-smuggling lever (two parsers disagreeing on where
@@ -18,8 +19,10 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocols/http/status.h"
 
@@ -60,6 +63,17 @@ class HeaderSectionReader {
   // After kComplete: the section, up to and including the LF of the empty line. Points into the
   // data of the last feed() or into this reader's buffer: valid until the next feed() or reset().
   std::string_view section() const { return section_; }
+  // After kComplete: false when the section holds a control character (other than HTAB), a CR
+  // not followed by LF or an LF not preceded by CR; error() then says which (status 400).
+  bool valid() const { return valid_; }
+  const ParseError& error() const { return error_; }
+  // After kComplete and valid(): the lines, CRLF removed. line(0) is the start line and
+  // line(line_count() - 1) the empty line that ends the section.
+  std::size_t line_count() const { return line_ends_.size(); }
+  std::string_view line(std::size_t k) const {
+    std::size_t start = k == 0 ? 0 : line_ends_[k - 1] + 1;
+    return section_.substr(start, line_ends_[k] - 1 - start);
+  }
   // The bytes buffered so far while the section is incomplete (to classify an oversize one).
   std::string_view buffered() const { return buffer_; }
 
@@ -70,11 +84,14 @@ class HeaderSectionReader {
   std::string buffer_;        // a section split across feeds; empty on the fast path
   std::size_t scan_from_ = 0; // where the search in buffer_ resumes
   std::string_view section_;
+  bool valid_ = false;
+  ParseError error_;
+  std::vector<std::uint32_t> line_ends_;  // offset of each line's LF in section_
 };
 
-// Checks every byte of a complete section: no control characters other than HTAB, and every CR
-// immediately followed by LF and every LF immediately preceded by CR. Returns false and sets
-// `error` (400) otherwise. SSE2 on x86-64, a scalar loop elsewhere.
+// Checks every byte of one complete section (as HeaderSectionReader does): no control
+// characters other than HTAB, every CR followed by LF and every LF preceded by CR. Returns false
+// and sets `error` (400) otherwise, or when `section` does not end with its first empty line.
 bool validate_section_bytes(std::string_view section, ParseError& error);
 
 // Splits one field line (its CRLF removed) into name and value (RFC 9112 5): the name is a

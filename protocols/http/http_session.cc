@@ -140,6 +140,10 @@ void HttpSession::on_request(const Now& now, SessionOutput& out) {
   reply.due = answer.due;
   reply.framing.head = request.method == "HEAD";
   reply.framing.close = answer.close || !request.keep_alive;
+  if (answer.close && reply.response.status >= 400) {
+    out.log = "http: " + std::to_string(reply.response.status) + " for " + request.method + " " +
+              request.target + "; closing";
+  }
   if (reply.framing.close) reading_done_ = true;
   deliver(std::move(reply), now, out);
 }

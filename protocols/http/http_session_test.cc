@@ -179,6 +179,8 @@ struct BadInput {
   int status;
 };
 
+void PrintTo(const BadInput& input, std::ostream* os) { *os << input.name; }
+
 class HttpSessionBadInput : public HttpSessionTest,
                             public ::testing::WithParamInterface<BadInput> {};
 

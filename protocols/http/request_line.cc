@@ -1,8 +1,8 @@
 #include "protocols/http/request_line.h"
 
 #include <array>
-#include <cstring>
 
+#include "protocols/http/byte_search.h"
 #include "protocols/http/header_section.h"
 #include "protocols/http/request.h"
 
@@ -28,7 +28,7 @@ int hex_value(char c) {
 
 // Percent-decodes a path into `out` (no '+' rule: that belongs to query strings only).
 bool decode_path(std::string_view raw, std::string& out) {
-  if (std::memchr(raw.data(), '%', raw.size()) == nullptr) {
+  if (find_byte(raw.data(), raw.size(), '%') == raw.size()) {
     out.assign(raw);  // the common case: nothing to decode
     return true;
   }
@@ -125,9 +125,9 @@ bool split_target(std::string_view method, std::string_view target, std::string&
     }
     path_part = path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
   }
-  std::size_t question = path_part.find('?');
+  std::size_t question = find_byte(path_part.data(), path_part.size(), '?');
   std::string_view raw_path = path_part.substr(0, question);
-  if (question == std::string_view::npos) {
+  if (question == path_part.size()) {
     query.clear();
   } else {
     query.assign(path_part.substr(question + 1));

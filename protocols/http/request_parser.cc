@@ -1,7 +1,6 @@
 #include "protocols/http/request_parser.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "protocols/http/framing_fields.h"
 #include "protocols/http/request_line.h"
@@ -12,16 +11,6 @@ namespace {
 // A body buffer larger than this is released at reset() instead of kept for the next request:
 // one big upload must not pin megabytes to an idle keep-alive connection.
 constexpr std::size_t kKeptBodyCapacity = 64 * 1024;
-
-// The line starting at `text` (which holds at least one more LF), without its CRLF; advances
-// `text` past the LF. validate_section_bytes has proven every LF is preceded by a CR.
-std::string_view next_line(std::string_view& text) {
-  const char* lf = static_cast<const char*>(std::memchr(text.data(), '\n', text.size()));
-  std::size_t length = lf - text.data();
-  std::string_view line = text.substr(0, length - 1);
-  text.remove_prefix(length + 1);
-  return line;
-}
 
 }  // namespace
 
@@ -73,7 +62,7 @@ RequestParser::Result RequestParser::feed(std::string_view data) {
           return fail({431, "header section too large"}, used + r.consumed);
         }
         used += r.consumed;
-        if (!on_header_section(section_reader_.section())) return fail(error_, used);
+        if (!on_header_section()) return fail(error_, used);
         break;
       }
       case State::kBodyLength: {
@@ -105,11 +94,14 @@ RequestParser::Result RequestParser::feed(std::string_view data) {
   }
 }
 
-bool RequestParser::on_header_section(std::string_view section) {
-  if (!validate_section_bytes(section, error_)) return false;
-  std::string_view rest = section;
+bool RequestParser::on_header_section() {
+  const HeaderSectionReader& section = section_reader_;
+  if (!section.valid()) {
+    error_ = section.error();
+    return false;
+  }
   RequestLine line;
-  if (!parse_request_line(next_line(rest), limits_.max_target, line, error_)) return false;
+  if (!parse_request_line(section.line(0), limits_.max_target, line, error_)) return false;
   request_.method.assign(line.method);
   request_.target.assign(line.target);
   request_.version_minor = line.version_minor;
@@ -122,9 +114,9 @@ bool RequestParser::on_header_section(std::string_view section) {
   FramingFields fields;
   std::size_t count = 0;
   auto& headers = request_.headers;
-  while (true) {
-    std::string_view field_line = next_line(rest);
-    if (field_line.empty()) break;  // the empty line that ends the section
+  const std::size_t field_lines = section.line_count() - 1;  // the last line is the empty one
+  for (std::size_t k = 1; k < field_lines; ++k) {
+    std::string_view field_line = section.line(k);
     std::string_view name;
     std::string_view value;
     if (!split_field_line(field_line, name, value, error_)) return false;

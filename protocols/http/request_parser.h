@@ -79,8 +79,8 @@ class RequestParser {
  private:
   enum class State { kStart, kStartCr, kHeader, kBodyLength, kBodyChunked, kComplete, kError };
 
-  // Parses a complete header section and decides the body framing.
-  bool on_header_section(std::string_view section);
+  // Parses the complete header section in section_reader_ and decides the body framing.
+  bool on_header_section();
   Result fail(ParseError error, std::size_t consumed);
 
   RequestLimits limits_;

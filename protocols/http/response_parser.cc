@@ -1,7 +1,6 @@
 #include "protocols/http/response_parser.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "protocols/http/framing_fields.h"
 
@@ -33,13 +32,6 @@ bool parse_status_line(std::string_view line, ParsedResponse& out, ParseError& e
   return true;
 }
 
-std::string_view next_line(std::string_view& text) {
-  const char* lf = static_cast<const char*>(std::memchr(text.data(), '\n', text.size()));
-  std::size_t length = lf - text.data();
-  std::string_view line = text.substr(0, length - 1);
-  text.remove_prefix(length + 1);
-  return line;
-}
 
 }  // namespace
 
@@ -76,7 +68,7 @@ ResponseParser::Result ResponseParser::feed(std::string_view data) {
           return fail({431, "response header section too large"}, used + r.consumed);
         }
         used += r.consumed;
-        if (!on_header_section(section_reader_.section())) return fail(error_, used);
+        if (!on_header_section()) return fail(error_, used);
         break;
       }
       case State::kBodyLength: {
@@ -114,15 +106,17 @@ ResponseParser::Result ResponseParser::feed(std::string_view data) {
   }
 }
 
-bool ResponseParser::on_header_section(std::string_view section) {
-  if (!validate_section_bytes(section, error_)) return false;
-  std::string_view rest = section;
-  if (!parse_status_line(next_line(rest), response_, error_)) return false;
+bool ResponseParser::on_header_section() {
+  const HeaderSectionReader& section = section_reader_;
+  if (!section.valid()) {
+    error_ = section.error();
+    return false;
+  }
+  if (!parse_status_line(section.line(0), response_, error_)) return false;
   FramingFields fields;
   response_.headers.clear();
-  while (true) {
-    std::string_view field_line = next_line(rest);
-    if (field_line.empty()) break;
+  for (std::size_t k = 1; k + 1 < section.line_count(); ++k) {
+    std::string_view field_line = section.line(k);
     std::string_view name;
     std::string_view value;
     if (!split_field_line(field_line, name, value, error_)) return false;

@@ -81,7 +81,7 @@ class ResponseParser {
  private:
   enum class State { kHeader, kBodyLength, kBodyChunked, kBodyUntilClose, kComplete, kError };
 
-  bool on_header_section(std::string_view section);
+  bool on_header_section();
   Result fail(ParseError error, std::size_t consumed);
 
   ResponseLimits limits_;

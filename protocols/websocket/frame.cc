@@ -13,6 +13,7 @@ constexpr unsigned char kRsvBits = 0x70;
 constexpr unsigned char kOpcodeBits = 0x0F;
 constexpr unsigned char kMaskBit = 0x80;
 constexpr unsigned char kLength7Bits = 0x7F;
+constexpr std::size_t kKeptCapacity = 64 * 1024;
 
 bool is_known_opcode(unsigned v) { return v <= 0x2 || (v >= 0x8 && v <= 0xA); }
 
@@ -162,6 +163,9 @@ DecodeStatus FrameDecoder::start_payload() {
   }
   payload_length_ = length;
   payload_have_ = 0;
+  // A connection that once received a 2 MiB message should not hold 2 MiB for the rest of its
+  // life (think C10K): past 64 KiB the buffer is given back when a smaller frame comes.
+  if (length <= kKeptCapacity && payload_.capacity() > kKeptCapacity) std::string().swap(payload_);
   // resize() zero-fills before we overwrite; the capacity is kept between frames, so the cost
   // is one memset per frame, which the unmasking pass dwarfs anyway.
   payload_.resize(static_cast<std::size_t>(length));

@@ -77,6 +77,11 @@ struct LengthCase {
   std::size_t header;  // unmasked header size
 };
 
+// Readable parameter names in failure messages.
+void PrintTo(const LengthCase& c, std::ostream* os) {
+  *os << c.payload;
+}
+
 class EncodeLengthTest : public ::testing::TestWithParam<LengthCase> {};
 
 TEST_P(EncodeLengthTest, UsesTheMinimalLengthEncoding) {
@@ -122,6 +127,11 @@ struct RoundTripCase {
   Role role;
   std::size_t piece;  // 0 = whole
 };
+
+// Readable parameter names in failure messages.
+void PrintTo(const RoundTripCase& c, std::ostream* os) {
+  *os << static_cast<int>(c.opcode) << "/" << c.size << "/" << c.piece;
+}
 
 class RoundTripTest : public ::testing::TestWithParam<RoundTripCase> {};
 
@@ -249,6 +259,11 @@ struct ErrorCase {
   std::size_t max = 1000;
   std::size_t frames_before = 0;  // valid frames decoded before the error
 };
+
+// Readable parameter names in failure messages.
+void PrintTo(const ErrorCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 std::string too_big_header() {
   // A 64-bit length of 2^32 announced, no payload sent: must fail from the header alone.

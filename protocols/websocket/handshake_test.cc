@@ -99,6 +99,11 @@ struct RefusalCase {
   int status;
 };
 
+// Readable parameter names in failure messages.
+void PrintTo(const RefusalCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
 std::vector<RefusalCase> refusal_cases() {
   return {
       {"post", [](http::Request& r) { r.method = "POST"; }, 400},
@@ -182,6 +187,11 @@ struct TokenCase {
   std::string query;
   int status;
 };
+
+// Readable parameter names in failure messages.
+void PrintTo(const TokenCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 std::vector<TokenCase> token_cases() {
   const std::string good = compute_token("s3cret", "42");

@@ -31,6 +31,11 @@ struct EchoCase {
   Delivery delivery;
 };
 
+// Readable parameter names in failure messages.
+void PrintTo(const EchoCase& c, std::ostream* os) {
+  *os << static_cast<int>(c.opcode) << "/" << c.size << "/" << c.delivery.name();
+}
+
 Collected deliver(Session& s, const std::string& wire, const Delivery& d) {
   if (d.split != 0) {
     const std::size_t at = std::min(d.split, wire.size());
@@ -100,6 +105,11 @@ struct FragmentCase {
   std::size_t fragment;  // payload bytes per fragment
   std::size_t piece;     // TCP piece size (0 = whole)
 };
+
+// Readable parameter names in failure messages.
+void PrintTo(const FragmentCase& c, std::ostream* os) {
+  *os << static_cast<int>(c.opcode) << "/" << c.size << "/" << c.fragment << "/" << c.piece;
+}
 
 class FragmentTest : public ::testing::TestWithParam<FragmentCase> {};
 
@@ -172,6 +182,11 @@ struct LimitCase {
   std::size_t fragment;  // 0 = one frame
   bool fits;
 };
+
+// Readable parameter names in failure messages.
+void PrintTo(const LimitCase& c, std::ostream* os) {
+  *os << c.size << "/" << c.fragment;
+}
 
 class LimitTest : public ::testing::TestWithParam<LimitCase> {};
 

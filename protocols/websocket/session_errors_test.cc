@@ -24,6 +24,11 @@ struct BadCase {
   std::uint16_t code;
 };
 
+// Readable parameter names in failure messages.
+void PrintTo(const BadCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
 std::vector<BadCase> bad_cases() {
   std::vector<BadCase> out = {
       {"rsv1", raw_frame(0xC1, "x"), 1002},
@@ -94,6 +99,11 @@ struct Utf8Case {
   std::string text;
   std::size_t bad_at;  // index of the byte that makes it invalid (text.size() for truncation)
 };
+
+// Readable parameter names in failure messages.
+void PrintTo(const Utf8Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 std::vector<Utf8Case> invalid_utf8() {
   const std::string kosme = "\xCE\xBA\xE1\xBD\xB9\xCF\x83\xCE\xBC\xCE\xB5";

@@ -17,6 +17,11 @@ struct Utf8Case {
   // or kValid.
   std::size_t fail_at;
 };
+
+// Readable parameter names in failure messages.
+void PrintTo(const Utf8Case& c, std::ostream* os) {
+  *os << c.name;
+}
 constexpr std::size_t kValid = kAtEnd - 1;
 
 std::string hex(std::initializer_list<int> bytes) {

@@ -27,8 +27,9 @@ std::string filled(std::size_t n, bool ascii) {
   }
   s.resize(n);
   if (!ascii) {
-    // Do not end inside a code point.
-    while (!is_valid_utf8(s)) s.back() = 'x';
+    // Do not end inside a code point: drop the cut one and pad with ASCII.
+    while (!is_valid_utf8(s)) s.pop_back();
+    s.resize(n, 'x');
   }
   return s;
 }

@@ -4,6 +4,11 @@
 #include "protocols/websocket/handshake.h"
 
 namespace archbench::websocket {
+namespace {
+
+constexpr std::size_t kKeptCapacity = 64 * 1024;
+
+}  // namespace
 
 WebSocketSession::WebSocketSession(const ProtocolConfig& config, bool broadcast)
     : decoder_(Role::kServer, config.websocket_max_message()), broadcast_(broadcast) {}
@@ -72,7 +77,12 @@ bool WebSocketSession::on_frame(const Frame& frame, SessionOutput& out) {
     message_.append(frame.payload);
     if (frame.fin) {
       deliver(frame.message_opcode, message_, out);
-      message_.clear();
+      // Give a large reassembly buffer back rather than keep it for the connection's lifetime.
+      if (message_.capacity() > kKeptCapacity) {
+        std::string().swap(message_);
+      } else {
+        message_.clear();
+      }
     }
   }
   return true;

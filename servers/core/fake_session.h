@@ -29,7 +29,8 @@ class FakeSession final : public Session {
     received.append(data);
     pending_.append(data);
     std::size_t end;
-    while ((end = pending_.find('\n')) != std::string::npos) {
+    // After asking to close, a session takes no more input (Session contract).
+    while (!closed_ && (end = pending_.find('\n')) != std::string::npos) {
       std::string line = pending_.substr(0, end);
       pending_.erase(0, end + 1);
       run(line, now, out);
@@ -79,6 +80,7 @@ class FakeSession final : public Session {
     if (line == "close") {
       out.bytes.append("closing\n");
       out.close = true;
+      closed_ = true;
     } else if (line == "log") {
       out.log = "fake log line";
     } else if (line.rfind("big ", 0) == 0) {
@@ -95,6 +97,7 @@ class FakeSession final : public Session {
     }
   }
 
+  bool closed_ = false;
   std::string pending_;
   std::vector<TimePoint> timers_;
   std::string group_;

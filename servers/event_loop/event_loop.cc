@@ -111,11 +111,13 @@ class EventLoop {
       AcceptResult accepted = accept_connection(listen_fd_, SocketMode::kNonBlocking);
       switch (accepted.kind) {
         case AcceptResult::Kind::kAccepted: {
-          trace_connection("accept", accepted.peer);
+          trace_connection("serve", accepted.peer);
           const int fd = accepted.fd.get();
           Connection& c = table_.add(std::make_unique<Connection>(
               std::move(accepted.fd), accepted.peer, make_session(protocol_, config_)));
           if (interest_.size() <= static_cast<std::size_t>(fd)) interest_.resize(fd + 1, 0);
+          interest_[fd] = 0;  // a reused number: whatever was cached belonged to a closed socket
+          deadlines_.forget(fd);
           after_activity(c, fd, now);
           break;
         }
@@ -182,7 +184,12 @@ class EventLoop {
       event.events = wanted;
       event.data.fd = fd;
       int op = registered(fd) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-      ::epoll_ctl(epoll_.get(), op, fd, &event);
+      if (::epoll_ctl(epoll_.get(), op, fd, &event) != 0) {
+        // The cache disagreed with the kernel (cannot happen unless a descriptor was reused
+        // behind the loop's back): say so, and use the other operation.
+        log_line(std::string("epoll_ctl: ") + std::strerror(errno) + " for fd " + std::to_string(fd));
+        ::epoll_ctl(epoll_.get(), op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
+      }
       interest_[fd] = wanted | kRegistered;
     }
     deadlines_.schedule(fd, c.next_deadline());

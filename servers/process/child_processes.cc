@@ -32,12 +32,27 @@ std::string describe_exit(int wait_status) {
 
 pid_t fork_child(const std::function<int()>& body) {
   const pid_t parent = ::getpid();
+  // SIGTERM/SIGINT stay blocked across fork() until the child has its own stop pipe. Without
+  // this, a SIGTERM that reaches a child in its first microseconds runs the handler with the
+  // parent's pipe still installed: the stop is written into the PARENT's pipe (whose loop then
+  // sees a readable stop pipe without a stop) and forgotten by the child, which goes on to sleep
+  // in accept() for good. Blocked, the signal waits and is delivered right after the swap.
+  sigset_t stop_signals, previous;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  ::sigprocmask(SIG_BLOCK, &stop_signals, &previous);
   const pid_t pid = ::fork();
-  if (pid != 0) return pid;  // the parent (or -1: fork failed, errno set)
+  if (pid != 0) {  // the parent (or -1: fork failed, errno set)
+    const int saved_errno = errno;
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+    errno = saved_errno;
+    return pid;
+  }
 
-  // The child. Order matters: a private stop pipe first, so a SIGTERM that arrives from here on
-  // is seen by this process's own loops.
+  // The child: a private stop pipe first, then let the stop signals in.
   reinit_stop_after_fork();
+  ::sigprocmask(SIG_SETMASK, &previous, nullptr);
   forget_child_exit_pipe_in_child();
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   // The parent may have died between fork() and prctl(): then no signal will ever come.

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <string>
 
+#include "servers/core/stop_signal.h"
 #include "servers/process/accept_lock.h"
 #include "servers/process/child_exit_pipe.h"
 #include "servers/process/child_processes.h"
@@ -85,6 +86,30 @@ TEST(ChildSetTest, ReapEndedCollectsOnlyChildrenThatEnded) {
   EXPECT_TRUE(children.contains(slow));
   children.stop_all();
   EXPECT_TRUE(children.empty());
+}
+
+// A SIGTERM that reaches a child in its first microseconds belongs to the child: it stops the
+// child, and the parent's stop pipe stays quiet.
+TEST(ForkChildTest, AnEarlySigtermStopsTheChildAndNotTheParent) {
+  install_stop_handlers();
+  ChildSet children;
+  for (int round = 0; round < 20; ++round) {
+    const pid_t pid = fork_child([] {
+      pollfd fd{stop_fd(), POLLIN, 0};
+      for (int k = 0; k < 100; ++k) {  // 5 s at most
+        if (stop_requested()) return 0;
+        ::poll(&fd, 1, 50);
+      }
+      return 7;  // the stop was lost
+    });
+    ASSERT_GT(pid, 0);
+    children.add(pid);
+    ASSERT_EQ(::kill(pid, SIGTERM), 0);
+    EXPECT_EQ(describe_exit(children.reap(pid).status), "exited with status 0") << "round " << round;
+  }
+  pollfd parent_stop{stop_fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&parent_stop, 1, 0), 0);
+  EXPECT_FALSE(stop_requested());
 }
 
 TEST(ChildExitPipeTest, BecomesReadableWhenAChildEnds) {

@@ -61,7 +61,7 @@ void accept_pending(int listen_fd, ConnectionTable& table, std::size_t max_conns
                " connections open, --max-conns " + std::to_string(max_conns));
       continue;
     }
-    trace_connection("accept", accepted.peer);
+    trace_connection("serve", accepted.peer);
     table.add(std::make_unique<Connection>(std::move(accepted.fd), accepted.peer,
                                            make_session(protocol, config)));
   }
