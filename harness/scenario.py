@@ -86,6 +86,8 @@ class Group:
     server_flags: tuple[str, ...] = ()
     # Load overrides per architecture id (e.g. iterative serves one connection at a time).
     architecture_load: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Server flags per architecture id (e.g. pool sizes), after the group's server_flags.
+    architecture_flags: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,9 @@ def _expand(scenario: Scenario, group: Group) -> list[RunSpec]:
                 load_values = {**scenario.defaults, **PROTOCOL_LOAD_DEFAULTS.get(protocol, {}),
                                **group.load, **dict(zip(sweep_keys, values)),
                                **group.architecture_load.get(choice.id, {})}
-                flags = choice.server_flags if arch.reference else \
-                    group.server_flags + choice.server_flags
+                flags = choice.server_flags if arch.reference else (
+                    group.server_flags + group.architecture_flags.get(choice.id, ())
+                    + choice.server_flags)
                 specs.append(RunSpec(
                     architecture=choice.id, protocol=protocol,
                     load=LoadSpec.from_dict(load_values), variant=choice.variant,
@@ -180,9 +183,11 @@ def parse_scenario(raw: dict[str, Any]) -> Scenario:
             trace=bool(item.get("trace", False)),
             workers_only=bool(item.get("workers_only", False)),
             server_flags=tuple(item.get("server_flags", ())),
-            architecture_load={k: dict(v) for k, v in item.get("architecture_load", {}).items()}))
+            architecture_load={k: dict(v) for k, v in item.get("architecture_load", {}).items()},
+            architecture_flags={k: tuple(v) for k, v in
+                                item.get("architecture_flags", {}).items()}))
     for group in groups:
-        for arch_id in group.architecture_load:
+        for arch_id in list(group.architecture_load) + list(group.architecture_flags):
             registry.architecture(arch_id)  # raises on an unknown id
     scenario = Scenario(name=raw["name"], description=raw.get("description", ""),
                         groups=tuple(groups), defaults=dict(raw.get("defaults", {})),

@@ -27,11 +27,13 @@ from typing import IO, Optional
 
 READY_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 2.0
+BAD_USAGE_STATUS = 2
 
 
 @dataclass(frozen=True)
 class StartFailure:
-    """Why a server never became ready: `hung` (no READY in time) or `crashed` (it exited)."""
+    """Why a server never became ready: `hung` (no READY in time), `crashed` (it exited), or
+    `unsupported` (it exited 2: it refused the flags, as the contract says for a bad flag)."""
 
     verdict: str
     detail: str
@@ -121,6 +123,11 @@ class ServerProcess:
             status = self.process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             return StartFailure("hung", "closed stdout without READY and did not exit")
+        if status == BAD_USAGE_STATUS:
+            # The contract's "bad flag -> exit 2": the server refused this configuration (e.g.
+            # a protocol it does not serve yet). Nothing ran, nothing crashed.
+            return StartFailure("unsupported", f"server refused its flags (exit 2): "
+                                f"{self.stderr_tail()}")
         return StartFailure("crashed", f"exited ({status}) before READY: {self.stderr_tail()}")
 
     def _parse_ready(self, line: str) -> bool:

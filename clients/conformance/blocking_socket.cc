@@ -1,10 +1,5 @@
 #include "clients/conformance/blocking_socket.h"
 
-#include <cerrno>
-#include <cstring>
-#include <thread>
-#include <utility>
-
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -12,6 +7,11 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+#include <utility>
 
 namespace archbench::conformance {
 namespace {
@@ -71,8 +71,8 @@ BlockingSocket BlockingSocket::connect(const std::string& host, std::uint16_t po
   std::string last_error = "no address for " + host;
   const auto deadline = SteadyClock::now() + timeout;
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                      ai->ai_protocol);
+    int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) {
       last_error = errno_text("socket");
       continue;
@@ -84,9 +84,9 @@ BlockingSocket BlockingSocket::connect(const std::string& host, std::uint16_t po
       if (rc == 0) {
         ::close(fd);
         freeaddrinfo(found);
-        throw SocketError(SocketError::Kind::kTimeout,
-                          "connect to " + host + ":" + service + " timed out after " +
-                              std::to_string(timeout.count()) + " ms");
+        throw SocketError(SocketError::Kind::kTimeout, "connect to " + host + ":" + service +
+                                                           " timed out after " +
+                                                           std::to_string(timeout.count()) + " ms");
       }
       int error = 0;
       socklen_t len = sizeof error;
@@ -231,15 +231,14 @@ std::string BlockingSocket::read_exact(std::size_t n) {
   const auto deadline = SteadyClock::now() + timeout_;
   while (buffered() < n) {
     if (eof_) {
-      throw SocketError(SocketError::Kind::kClosed,
-                        "peer closed while waiting for " + std::to_string(n) + " bytes; had " +
-                            describe_inbox());
+      throw SocketError(
+          SocketError::Kind::kClosed,
+          "peer closed while waiting for " + std::to_string(n) + " bytes; had " + describe_inbox());
     }
     if (!fill(deadline) && !eof_) {
       throw SocketError(SocketError::Kind::kTimeout,
-                        "timed out after " + std::to_string(timeout_.count()) +
-                            " ms waiting for " + std::to_string(n) + " bytes; had " +
-                            describe_inbox());
+                        "timed out after " + std::to_string(timeout_.count()) + " ms waiting for " +
+                            std::to_string(n) + " bytes; had " + describe_inbox());
     }
   }
   return take(n);
@@ -255,14 +254,13 @@ std::string BlockingSocket::read_until(std::string_view delimiter, std::size_t m
     if (at != std::string_view::npos) return take(at + delimiter.size());
     searched = pending.size();
     if (pending.size() > max_bytes) {
-      throw SocketError(SocketError::Kind::kOther,
-                        "no \"" + printable(delimiter) + "\" within " + std::to_string(max_bytes) +
-                            " bytes; had " + describe_inbox());
+      throw SocketError(SocketError::Kind::kOther, "no \"" + printable(delimiter) + "\" within " +
+                                                       std::to_string(max_bytes) + " bytes; had " +
+                                                       describe_inbox());
     }
     if (eof_) {
-      throw SocketError(SocketError::Kind::kClosed, "peer closed before \"" +
-                                                        printable(delimiter) + "\"; had " +
-                                                        describe_inbox());
+      throw SocketError(SocketError::Kind::kClosed, "peer closed before \"" + printable(delimiter) +
+                                                        "\"; had " + describe_inbox());
     }
     if (!fill(deadline) && !eof_) {
       throw SocketError(SocketError::Kind::kTimeout,

@@ -32,7 +32,7 @@ struct Target {
 // a runner that starts the server with other limits must pass the same values here.
 struct Options {
   std::size_t package_max_length = std::size_t{2} << 20;  // --package-max-length
-  std::string package_eof = "\r\n";                      // --package-eof
+  std::string package_eof = "\r\n";                       // --package-eof
   std::size_t ws_max_message = 0;                         // --ws-max-message; 0: package limit
   // Bound of every connect and read. Tests lower it so a missing feature fails quickly.
   Millis io_timeout{5000};

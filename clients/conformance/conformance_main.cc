@@ -4,11 +4,10 @@
 //
 // One line per case (PASS name / FAIL name: reason / SKIP name: reason) and a last line
 // "N passed, N failed". Exit status 0 only when nothing failed; 2 for bad flags.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "clients/conformance/case_catalogue.h"
 
@@ -48,8 +47,9 @@ bool parse_target(const std::string& text, Target& target) {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"archbench conformance client: runs one protocol's conformance cases against a "
-               "server and prints PASS/FAIL per case"};
+  CLI::App app{
+      "archbench conformance client: runs one protocol's conformance cases against a "
+      "server and prints PASS/FAIL per case"};
   std::string target_text;
   std::string protocol;
   std::string only_group;
@@ -120,8 +120,8 @@ int run(int argc, char** argv) {
     const Outcome outcome = run_case(*c, target, options);
     if (outcome.verdict == Verdict::kPass) {
       ++passed;
-      std::cout << "PASS " << c->name
-                << (outcome.reason.empty() ? "" : " (" + outcome.reason + ")") << "\n";
+      std::cout << "PASS " << c->name << (outcome.reason.empty() ? "" : " (" + outcome.reason + ")")
+                << "\n";
     } else {
       ++failed;
       std::cout << "FAIL " << c->name << ": " << outcome.reason << "\n";

@@ -1,7 +1,7 @@
 // --protocol echo: every byte received is sent back, in order, until the client closes.
 #include <algorithm>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "clients/conformance/case_catalogue.h"

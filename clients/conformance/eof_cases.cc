@@ -185,8 +185,7 @@ void add_eof_cases(CaseList& list) {
   add_case(list, "eof", "limits", "oversize_closes", oversize_no_delimiter);
   add_case(list, "eof", "limits", "oversize_with_delimiter_closes", oversize_with_delimiter);
   add_case(list, "eof", "limits", "messages_before_oversize_answered", answered_before_oversize);
-  add_case(list, "eof", "limits", "oversize_spares_other_connection", oversize_spares_others,
-           true);
+  add_case(list, "eof", "limits", "oversize_spares_other_connection", oversize_spares_others, true);
 }
 
 }  // namespace archbench::conformance

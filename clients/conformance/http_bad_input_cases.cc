@@ -58,7 +58,7 @@ std::vector<BadRequest> bad_requests() {
       {"chunk_data_without_crlf", 400, chunked_with("4\r\nabcdXX0\r\n\r\n")},
       {"bare_cr_in_header_value", 400, get_with("GET / HTTP/1.1", host + "X-Test: a\rb\r\n")},
       {"nul_in_header_value", 400,
-       get_with("GET / HTTP/1.1", host + std::string("X-Test: a\0b\r\n", 14))},
+       get_with("GET / HTTP/1.1", host + "X-Test: a" + std::string(1, '\0') + "b\r\n")},
       {"header_section_9k_431", 431,
        get_with("GET / HTTP/1.1", host + "X-Big: " + std::string(9 * 1024, 'a') + "\r\n")},
       {"many_headers_9k_431", 431,
@@ -90,19 +90,19 @@ std::vector<BadRequest> bad_requests() {
 
 void refused(CaseContext& ctx, const BadRequest& bad) {
   BlockingSocket s = ctx.connect();
-  http_wire::expect_refused_and_closed(s, bad.request, bad.status,
-                                       std::string(bad.name) + " (\"" +
-                                           printable(bad.request, 60) + "\")",
-                                       ctx.options().io_timeout);
+  http_wire::expect_refused_and_closed(
+      s, bad.request, bad.status,
+      std::string(bad.name) + " (\"" + printable(bad.request, 60) + "\")",
+      ctx.options().io_timeout);
 }
 
 // Content-Length over the limit: 413 from the headers alone, without waiting for the body.
 void body_over_limit(CaseContext& ctx) {
   BlockingSocket s = ctx.connect();
   http_wire::expect_refused_and_closed(
-      s, post_with("Content-Length: " + std::to_string(ctx.options().package_max_length + 1) +
-                       "\r\n",
-                   ""),
+      s,
+      post_with("Content-Length: " + std::to_string(ctx.options().package_max_length + 1) + "\r\n",
+                ""),
       413, "Content-Length over --package-max-length, body not sent", ctx.options().io_timeout);
 }
 

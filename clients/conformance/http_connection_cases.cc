@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "clients/conformance/case_catalogue.h"
 #include "clients/conformance/http_wire.h"
@@ -46,8 +45,9 @@ void connection_close_then_more(CaseContext& ctx) {
   s.write_all(http_wire::get("/", "Connection: close\r\n") + http_wire::get("/json"));
   Response r = expect_ok(s, "GET / with Connection: close");
   expect_bytes(r.body, "Hello World", "GET / with Connection: close");
-  expect_closed(s, ctx.options().io_timeout, "after the Connection: close response (the second "
-                                             "request must not be answered)");
+  expect_closed(s, ctx.options().io_timeout,
+                "after the Connection: close response (the second "
+                "request must not be answered)");
 }
 
 void http10_closes(CaseContext& ctx) {
@@ -98,6 +98,33 @@ void pipelined_after_sleep(CaseContext& ctx) {
   expect_inspect_seq(s, 3, "pipelined request after the second /sleep");
 }
 
+// Many pipelined requests whose answers (13 MiB) far exceed the socket buffers: the server must
+// hold back (or stop reading) rather than drop or reorder anything.
+void deep_pipeline_large_replies(CaseContext& ctx) {
+  BlockingSocket s = ctx.connect();
+  std::string all;
+  for (int i = 0; i < 200; ++i) all += http_wire::get("/bytes?n=" + std::to_string(65536 + i));
+  s.write_all(all);
+  for (int i = 0; i < 200; ++i) {
+    const std::size_t want = 65536 + static_cast<std::size_t>(i);
+    const std::size_t got = expect_ok(s, "pipelined /bytes " + std::to_string(i)).body.size();
+    expect(got == want, "pipelined answer " + std::to_string(i) + ": expected " +
+                            std::to_string(want) + " body bytes, got " + std::to_string(got));
+  }
+}
+
+// A pending /sleep on one connection must not hold up another connection's request.
+void sleep_does_not_block_others(CaseContext& ctx) {
+  BlockingSocket sleeper = ctx.connect();
+  sleeper.write_all(http_wire::get("/sleep?ms=300"));
+  BlockingSocket other = ctx.connect();
+  other.write_all(http_wire::get("/"));
+  expect_ok(other, "GET / on a second connection while the first one's /sleep is pending");
+  expect(sleeper.buffered() == 0 && sleeper.read_for(Millis(0)).empty(),
+         "the /sleep?ms=300 answer came before the other connection's GET /");
+  expect_ok(sleeper, "the /sleep?ms=300 answer");
+}
+
 void request_byte_by_byte(CaseContext& ctx) {
   BlockingSocket s = ctx.connect();
   s.write_in_pieces(http_wire::post("/echo", "split"), 1, Millis(1));
@@ -140,7 +167,8 @@ void chunked_body(CaseContext& ctx) {
 
 void chunked_random_pieces(CaseContext& ctx) {
   BlockingSocket s = ctx.connect();
-  std::string request = "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string request =
+      "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n";
   std::string body;
   for (int i = 0; i < 40; ++i) {
     const std::string chunk = ctx.random_bytes(ctx.random_between(1, 3000));
@@ -204,8 +232,11 @@ void add_http_connection_cases(CaseList& list) {
   add_case(list, "http", "pipelining", "sixteen_in_one_write", pipelined_16);
   add_case(list, "http", "pipelining", "mixed_routes_in_order", pipelined_mixed_routes);
   add_case(list, "http", "pipelining", "after_sleep_in_order", pipelined_after_sleep);
+  add_case(list, "http", "pipelining", "deep_pipeline_large_replies", deep_pipeline_large_replies);
   add_case(list, "http", "pipelining", "request_byte_by_byte", request_byte_by_byte);
   add_case(list, "http", "pipelining", "split_between_requests", split_between_requests);
+  add_case(list, "http", "connection", "sleep_does_not_block_other_connections",
+           sleep_does_not_block_others, true);
   add_case(list, "http", "body", "content_length_in_pieces", body_in_pieces);
   add_case(list, "http", "body", "chunked_extension_and_trailer", chunked_body);
   add_case(list, "http", "body", "chunked_random_pieces", chunked_random_pieces);

@@ -1,8 +1,7 @@
 // --protocol http, the routes of DESIGN.md and the headers every response carries.
 #include <chrono>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "clients/conformance/case_catalogue.h"
 #include "clients/conformance/http_wire.h"
@@ -24,8 +23,8 @@ Response fetch(CaseContext& ctx, BlockingSocket& s, const std::string& request,
 void expect_content_type(const Response& r, std::string_view prefix, const std::string& what) {
   const std::string* type = r.header("Content-Type");
   expect(type != nullptr && type->rfind(std::string(prefix), 0) == 0,
-         what + ": Content-Type \"" + (type ? *type : std::string("(none)")) +
-             "\", expected " + std::string(prefix) + "...");
+         what + ": Content-Type \"" + (type ? *type : std::string("(none)")) + "\", expected " +
+             std::string(prefix) + "...");
 }
 
 Json parse_json(const Response& r, const std::string& what) {
@@ -99,9 +98,9 @@ void bytes(CaseContext& ctx, int n) {
   BlockingSocket s = ctx.connect();
   Response r = fetch(ctx, s, http_wire::get("/bytes?n=" + std::to_string(n)), what);
   http_wire::expect_status(r, 200, what);
-  expect(r.body.size() == static_cast<std::size_t>(n),
-         what + ": expected " + std::to_string(n) + " body bytes, got " +
-             std::to_string(r.body.size()));
+  expect(r.body.size() == static_cast<std::size_t>(n), what + ": expected " + std::to_string(n) +
+                                                           " body bytes, got " +
+                                                           std::to_string(r.body.size()));
 }
 
 void sleep_route(CaseContext& ctx) {
@@ -112,9 +111,10 @@ void sleep_route(CaseContext& ctx) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
   http_wire::expect_status(r, 200, what);
   // Only a lower bound: how late the answer is belongs to the benchmarks.
-  expect(elapsed >= Millis(50), what + ": answered after " +
-                                    std::to_string(std::chrono::duration_cast<Millis>(elapsed).count()) +
-                                    " ms, before the 50 ms were up");
+  expect(elapsed >= Millis(50),
+         what + ": answered after " +
+             std::to_string(std::chrono::duration_cast<Millis>(elapsed).count()) +
+             " ms, before the 50 ms were up");
 }
 
 void ws_demo(CaseContext& ctx) {
@@ -123,7 +123,8 @@ void ws_demo(CaseContext& ctx) {
   Response r = fetch(ctx, s, http_wire::get("/ws-demo"), what);
   http_wire::expect_status(r, 200, what);
   expect_content_type(r, "text/html", what);
-  expect(r.body.find("<html") != std::string::npos || r.body.find("<!DOCTYPE html") != std::string::npos ||
+  expect(r.body.find("<html") != std::string::npos ||
+             r.body.find("<!DOCTYPE html") != std::string::npos ||
              r.body.find("<!doctype html") != std::string::npos,
          what + ": body is not an HTML page: \"" + printable(r.body) + "\"");
   expect(r.body.find("WebSocket") != std::string::npos,
@@ -145,8 +146,9 @@ void server_header(CaseContext& ctx) {
     Response r = fetch(ctx, s, http_wire::get(target), std::string("GET ") + target);
     expect(r.header_count("Server") == 1 && r.header_count("Date") == 1 &&
                r.header_count("Content-Length") == 1 && r.header_count("Content-Type") == 1,
-           std::string("GET ") + target + ": Server, Date, Content-Length, Content-Type must each "
-                                          "appear exactly once");
+           std::string("GET ") + target +
+               ": Server, Date, Content-Length, Content-Type must each "
+               "appear exactly once");
     expect(r.version == "HTTP/1.1", std::string("GET ") + target + ": answered with " + r.version);
   }
 }
@@ -156,15 +158,13 @@ void server_header(CaseContext& ctx) {
 void add_http_route_cases(CaseList& list) {
   add_case(list, "http", "routes", "root", root);
   add_case(list, "http", "routes", "json", json_route);
-  add_case(list, "http", "routes", "post_echo", [](CaseContext& c) {
-    post_echo(c, "hello, echo", "POST /echo");
-  });
+  add_case(list, "http", "routes", "post_echo",
+           [](CaseContext& c) { post_echo(c, "hello, echo", "POST /echo"); });
   add_case(list, "http", "routes", "post_echo_binary", [](CaseContext& c) {
     post_echo(c, c.random_bytes(70000), "POST /echo (70000 random bytes)");
   });
-  add_case(list, "http", "routes", "post_echo_empty", [](CaseContext& c) {
-    post_echo(c, "", "POST /echo (empty body)");
-  });
+  add_case(list, "http", "routes", "post_echo_empty",
+           [](CaseContext& c) { post_echo(c, "", "POST /echo (empty body)"); });
   add_case(list, "http", "routes", "inspect", inspect);
   add_case(list, "http", "routes", "inspect_without_query", inspect_plain);
   add_case(list, "http", "routes", "bytes_4000", [](CaseContext& c) { bytes(c, 4000); });

@@ -110,9 +110,9 @@ std::string get(std::string_view target, std::string_view extra_headers) {
 }
 
 std::string post(std::string_view target, std::string_view body, std::string_view extra_headers) {
-  return "POST " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + std::string(extra_headers) + "\r\n" +
-         std::string(body);
+  return "POST " + std::string(target) +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         std::string(extra_headers) + "\r\n" + std::string(body);
 }
 
 Response read_response(BlockingSocket& socket, const std::string& what) {

@@ -125,8 +125,8 @@ void expect_header_refused(CaseContext& ctx, const std::string& bad_header,
 }
 
 void over_limit(CaseContext& ctx) {
-  expect_header_refused(ctx, header(static_cast<std::uint32_t>(ctx.options().package_max_length + 1)),
-                        "");
+  expect_header_refused(
+      ctx, header(static_cast<std::uint32_t>(ctx.options().package_max_length + 1)), "");
   single_frame(ctx);  // the server still serves new connections
 }
 
@@ -176,8 +176,8 @@ void add_length_cases(CaseList& list) {
   add_case(list, "length", "limits", "length_0x7fffffff_closes", huge_length);
   add_case(list, "length", "limits", "length_0xffffffff_closes", max_u32_length);
   add_case(list, "length", "limits", "ascii_get_header_closes", ascii_header);
-  add_case(list, "length", "limits", "bad_header_spares_other_connection",
-           over_limit_spares_others, true);
+  add_case(list, "length", "limits", "bad_header_spares_other_connection", over_limit_spares_others,
+           true);
 }
 
 }  // namespace archbench::conformance

@@ -101,7 +101,10 @@ void add_websocket_control_cases(CaseList& list) {
   });
 
   for (std::uint8_t rsv : {4, 2, 1, 7}) {
-    const std::string bits = rsv == 7 ? "rsv123" : "rsv" + std::to_string(rsv == 4 ? 1 : rsv == 2 ? 2 : 3);
+    const std::string bits = rsv == 7 ? "rsv123"
+                                      : "rsv" + std::to_string(rsv == 4   ? 1
+                                                               : rsv == 2 ? 2
+                                                                          : 3);
     add_case(list, ws, "reserved_bits", bits + "_text_1002", [=](CaseContext& c) {
       fails_after_valid(c, encode({.rsv = rsv, .opcode = kText, .payload = "reserved"}), 1002,
                         "text frame with " + bits + " set");
@@ -160,7 +163,8 @@ void add_websocket_control_cases(CaseList& list) {
   });
   for (std::uint16_t code : {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535}) {
     add_case(list, ws, "close_bad", "code_" + std::to_string(code) + "_1002", [=](CaseContext& c) {
-      fails_after_valid(c, close_frame(code), 1002, "close with invalid code " + std::to_string(code));
+      fails_after_valid(c, close_frame(code), 1002,
+                        "close with invalid code " + std::to_string(code));
     });
   }
   add_case(list, ws, "close_bad", "invalid_utf8_reason_1007", [](CaseContext& c) {

@@ -117,8 +117,8 @@ void limit_message(CaseContext& ctx, std::size_t size, std::size_t fragment) {
   const std::string payload = ctx.random_bytes(size);
   std::string bytes;
   for (std::size_t at = 0; at < size; at += fragment) {
-    bytes += frame(at == 0 ? kBinary : kContinuation, std::string_view(payload).substr(at, fragment),
-                   at + fragment >= size);
+    bytes += frame(at == 0 ? kBinary : kContinuation,
+                   std::string_view(payload).substr(at, fragment), at + fragment >= size);
   }
   s.write_all(bytes);
   expect_message(s, kBinary, payload,

@@ -23,9 +23,10 @@ void valid(CaseContext& ctx, std::string_view path) {
 void relaxed_tokens(CaseContext& ctx) {
   BlockingSocket s = ctx.connect();
   const std::string key = make_key(ctx);
-  s.write_all("GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: WebSocket\r\n"
-              "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: " + key +
-              "\r\nSec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1\r\n\r\n");
+  s.write_all(
+      "GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: WebSocket\r\n"
+      "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: " +
+      key + "\r\nSec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1\r\n\r\n");
   expect_switching(http_wire::read_response(s, "Firefox-style handshake"), key,
                    "Firefox-style handshake");
   close_cleanly(s, "Firefox-style handshake");
@@ -73,8 +74,7 @@ void refused(CaseContext& ctx, const std::string& request, int status, const std
 }
 
 std::string request_with(std::string_view method, std::string_view headers) {
-  return std::string(method) + " / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + std::string(headers) +
-         "\r\n";
+  return std::string(method) + " / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + std::string(headers) + "\r\n";
 }
 
 constexpr std::string_view kKey = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
@@ -139,9 +139,8 @@ void add_websocket_handshake_cases(CaseList& list) {
             "handshake with version 8");
   });
   add_case(list, ws, "handshake", "not_get_400", [](CaseContext& c) {
-    refused(c,
-            request_with("POST", join({kUpgrade, kKey, kVersion, "Content-Length: 0\r\n"})),
-            400, "POST handshake");
+    refused(c, request_with("POST", join({kUpgrade, kKey, kVersion, "Content-Length: 0\r\n"})), 400,
+            "POST handshake");
   });
   add_case(list, ws, "handshake", "no_upgrade_header_400", [](CaseContext& c) {
     refused(c, request_with("GET", join({"Connection: Upgrade\r\n", kKey, kVersion})), 400,

@@ -45,7 +45,9 @@ std::vector<Utf8Vector> invalid_vectors() {
       {"byte_fe", "\xfe"},
       {"byte_ff", "\xff"},
       {"lone_continuation", "\x80"},
-      {"truncated_then_ascii", "\xe2\x82" "A"},
+      {"truncated_then_ascii",
+       "\xe2\x82"
+       "A"},
       {"truncated_2byte_at_end", "\xc3", true},
       {"truncated_3byte_at_end", "\xe2\x82", true},
       {"truncated_4byte_at_end", "\xf0\x9d\x84", true},
@@ -92,8 +94,9 @@ void invalid_fragmented(CaseContext& ctx, const Utf8Vector& v) {
     bytes += frame(kContinuation, v.bytes.substr(1) + " more", false);
   }
   s.write_all_or_closed(bytes);
-  expect_close(s, 1007, std::string(v.name) + " across fragments" +
-                            (v.invalid_only_at_end ? "" : " (message left unfinished: fail fast)"));
+  expect_close(s, 1007,
+               std::string(v.name) + " across fragments" +
+                   (v.invalid_only_at_end ? "" : " (message left unfinished: fail fast)"));
 }
 
 // Binary messages are not UTF-8: invalid sequences are fine there.

@@ -1,14 +1,15 @@
 #include "clients/load/test_server.h"
 
+#include <deque>
 #include <memory>
 #include <vector>
 
 namespace archbench::load::testing {
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+class ScriptedSession : public std::enable_shared_from_this<ScriptedSession> {
  public:
-  Session(TestServer& server, asio::ip::tcp::socket socket)
+  ScriptedSession(TestServer& server, asio::ip::tcp::socket socket)
       : server_(server), socket_(std::move(socket)), buffer_(64 * 1024) {}
 
   void start() { read(); }
@@ -72,6 +73,90 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string pending_;
 };
 
+// kSession: drives the protocol suite's Session over Asio, as a real archbench server does
+// (reads, writes in order, deadlines for timers and /sleep, close after the flush).
+class ProtocolSession : public std::enable_shared_from_this<ProtocolSession> {
+ public:
+  ProtocolSession(TestServer& server, asio::ip::tcp::socket socket)
+      : socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        session_(make_session(server.config().protocol, server.config().protocol_config)),
+        buffer_(64 * 1024) {}
+
+  void start() { read(); }
+
+ private:
+  static Now now() { return {std::chrono::steady_clock::now(), std::chrono::system_clock::now()}; }
+
+  void read() {
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self = shared_from_this()](std::error_code error, std::size_t n) {
+                              if (self->closing_) return;
+                              if (error) {
+                                self->session_->on_peer_closed(now(), self->out_);
+                                self->out_.close = true;
+                              } else {
+                                self->session_->on_bytes(std::string_view(self->buffer_.data(), n),
+                                                         now(), self->out_);
+                              }
+                              self->take_output();
+                              if (!self->closing_) self->read();
+                            });
+  }
+
+  void take_output() {
+    if (!out_.bytes.empty()) queue_.push_back(std::move(out_.bytes));
+    if (out_.close) closing_ = true;
+    out_.clear();
+    flush();
+    arm_deadline();
+  }
+
+  void flush() {
+    if (writing_) return;
+    if (queue_.empty()) {
+      if (closing_) {
+        std::error_code ignored;
+        socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+        socket_.close(ignored);
+        timer_.cancel();
+      }
+      return;
+    }
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(queue_.front()),
+                      [self = shared_from_this()](std::error_code error, std::size_t) {
+                        self->writing_ = false;
+                        self->queue_.pop_front();
+                        if (error) {
+                          self->closing_ = true;
+                          self->queue_.clear();
+                        }
+                        self->flush();
+                      });
+  }
+
+  void arm_deadline() {
+    const auto due = session_->next_deadline();
+    if (!due || closing_) return;
+    timer_.expires_at(*due);
+    timer_.async_wait([self = shared_from_this()](std::error_code error) {
+      if (error || self->closing_) return;
+      self->session_->on_deadline(now(), self->out_);
+      self->take_output();
+    });
+  }
+
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer timer_;
+  std::unique_ptr<Session> session_;
+  std::vector<char> buffer_;
+  SessionOutput out_;
+  std::deque<std::string> queue_;
+  bool writing_ = false;
+  bool closing_ = false;
+};
+
 }  // namespace
 
 TestServer::TestServer(ServerConfig config)
@@ -93,7 +178,11 @@ void TestServer::accept_next() {
     ++accepted_;
     std::error_code ignored;
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
-    std::make_shared<Session>(*this, std::move(socket))->start();
+    if (config_.behaviour == Behaviour::kSession) {
+      std::make_shared<ProtocolSession>(*this, std::move(socket))->start();
+    } else {
+      std::make_shared<ScriptedSession>(*this, std::move(socket))->start();
+    }
     accept_next();
   });
 }

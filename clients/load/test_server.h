@@ -15,6 +15,8 @@
 #include <string>
 #include <thread>
 
+#include "protocols/session.h"
+
 namespace archbench::load::testing {
 
 enum class Behaviour {
@@ -26,6 +28,7 @@ enum class Behaviour {
   kSilent,      // reads and never answers
   kWrongBytes,  // answers every read with as many bytes of 'x'
   kCustom,      // answers with reply_for(bytes read) (a canned HTTP response, ...)
+  kSession,     // a well-behaved server: the protocol suite's Session for `protocol`
 };
 
 struct ServerConfig {
@@ -36,6 +39,9 @@ struct ServerConfig {
   // kCustom: given everything received so far on a connection that is not yet answered,
   // returns {bytes used, reply}; {0, ""} to wait for more.
   std::function<std::pair<std::size_t, std::string>(const std::string&)> reply_for;
+  // kSession: which protocol, and its configuration.
+  Protocol protocol = Protocol::kEcho;
+  ProtocolConfig protocol_config;
 };
 
 class TestServer {

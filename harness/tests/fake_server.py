@@ -5,6 +5,7 @@ Usage: fake_server.py MODE --protocol P --host H --port 0 [anything else is igno
   forking     like ok, plus two child processes that exit when the parent does (a tree to sample)
   hang        never prints READY (sleeps)
   crash       exits 3 before READY
+  refuse      exits 2 before READY (the contract's "bad flag")
   crash-late  prints READY, then exits 4 after 0.3 s
   no-stop     prints READY, ignores SIGTERM
   refuse-ws   answers any request with `HTTP/1.1 501` (the /broadcast refusal)
@@ -64,6 +65,9 @@ def main() -> int:
     if mode == "crash":
         print("fake_server: crashing on purpose", file=sys.stderr)
         return 3
+    if mode == "refuse":
+        print("fake_server: --protocol timer: not served", file=sys.stderr)
+        return 2
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))

@@ -28,7 +28,7 @@ class RunnerTest(unittest.TestCase):
         self.finder = make_bin_dir(pathlib.Path(self.tmp.name), {
             "iterative": "ok", "prefork": "forking", "select_loop": "hang",
             "event_loop": "crash", "threads": "crash-late", "asio": "no-stop",
-            "reactor": "refuse-ws"})
+            "reactor": "refuse-ws", "socketpair_workers": "refuse"})
         self.options = RunOptions(finder=self.finder, ready_timeout_s=1.5, stop_timeout_s=0.5,
                                   sample_interval_s=0.05)
 
@@ -70,6 +70,12 @@ class RunnerTest(unittest.TestCase):
         self.assertIn("exited (3) before READY", record.detail)
         self.assertIn("crashing on purpose", record.detail)
         self.assertLess(seconds, 5)
+
+    def test_exit_2_before_ready_is_unsupported(self) -> None:
+        record, _ = self.run_arch("socketpair_workers")
+        self.assertEqual(record.verdict, "unsupported")
+        self.assertIn("server refused its flags (exit 2): fake_server: --protocol timer",
+                      record.detail)
 
     def test_exit_during_load_is_crashed(self) -> None:
         record, _ = self.run_arch("threads")

@@ -58,14 +58,14 @@ std::size_t scan_section(const char* p, std::size_t n, std::vector<std::uint32_t
   std::size_t first_bad = kNotFound;       // first forbidden control character
   std::size_t first_mismatch = kNotFound;  // first CR without LF after it, or LF without CR
   std::size_t previous_lf = kNotFound;
-  auto ends_section = [&](std::size_t lf) {
+  auto ends_section = [&](std::size_t lf) __attribute__((always_inline)) {
     bool end = previous_lf != kNotFound &&
                (lf - previous_lf == 1 || (lf - previous_lf == 2 && p[lf - 1] == '\r'));
     ends.push_back(static_cast<std::uint32_t>(lf));
     previous_lf = lf;
     return end;
   };
-  auto finish = [&](std::size_t lf) {
+  auto finish = [&](std::size_t lf) __attribute__((always_inline)) {
     valid = first_bad > lf && first_mismatch > lf;
     if (first_bad <= lf) {
       error = {400, "control character in header section"};
@@ -86,28 +86,47 @@ std::size_t scan_section(const char* p, std::size_t n, std::vector<std::uint32_t
   const __m128i kTab = _mm_set1_epi8('\t');
   const __m128i kCr = _mm_set1_epi8('\r');
   const __m128i kLf = _mm_set1_epi8('\n');
+  // Classifies the 16 bytes at p + base; bits below `skip` (bytes an earlier block already
+  // covered) are dropped. Returns true when the section ended in this block.
   std::uint32_t carry = 0;
-  for (; i + 16 <= n; i += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+  std::size_t result = kNotFound;
+  auto block = [&](std::size_t base, unsigned skip) __attribute__((always_inline)) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + base));
     // Signed compares: bytes >= 0x80 are negative, so "0 <= v < 0x20" needs both tests.
     __m128i control = _mm_and_si128(_mm_cmplt_epi8(v, k0x20), _mm_cmpgt_epi8(v, kMinus1));
     __m128i cr = _mm_cmpeq_epi8(v, kCr);
     __m128i lf = _mm_cmpeq_epi8(v, kLf);
     __m128i allowed = _mm_or_si128(_mm_or_si128(cr, lf), _mm_cmpeq_epi8(v, kTab));
     __m128i bad = _mm_or_si128(_mm_andnot_si128(allowed, control), _mm_cmpeq_epi8(v, kDel));
-    auto bad_mask = static_cast<std::uint32_t>(_mm_movemask_epi8(bad));
+    auto bad_mask = static_cast<std::uint32_t>(_mm_movemask_epi8(bad)) >> skip;
     auto cr_mask = static_cast<std::uint32_t>(_mm_movemask_epi8(cr));
     auto lf_mask = static_cast<std::uint32_t>(_mm_movemask_epi8(lf));
-    std::uint32_t mismatch = (((cr_mask << 1) | carry) ^ lf_mask) & 0xffff;
+    std::uint32_t mismatch = ((((cr_mask << 1) | carry) ^ lf_mask) & 0xffff) >> skip;
     carry = cr_mask >> 15;
-    if (bad_mask != 0 && first_bad == kNotFound) first_bad = i + __builtin_ctz(bad_mask);
+    lf_mask >>= skip;
+    std::size_t first = base + skip;
+    if (bad_mask != 0 && first_bad == kNotFound) first_bad = first + __builtin_ctz(bad_mask);
     if (mismatch != 0 && first_mismatch == kNotFound) {
-      first_mismatch = i + __builtin_ctz(mismatch);
+      first_mismatch = first + __builtin_ctz(mismatch);
     }
     for (std::uint32_t m = lf_mask; m != 0; m &= m - 1) {
-      std::size_t at = i + __builtin_ctz(m);
-      if (ends_section(at)) return finish(at);
+      std::size_t at = first + __builtin_ctz(m);
+      if (ends_section(at)) {
+        result = finish(at);
+        return true;
+      }
     }
+    return false;
+  };
+  for (; i + 16 <= n; i += 16) {
+    if (block(i, 0)) return result;
+  }
+  if (i < n && n >= 16) {
+    // The tail as one more block that overlaps bytes already seen, instead of a byte loop.
+    // Its own byte before position i supplies the CR carry, so the carry must not be added.
+    carry = 0;
+    if (block(n - 16, static_cast<unsigned>(i - (n - 16)))) return result;
+    return kNotFound;
   }
   previous_cr = carry != 0;
 #endif

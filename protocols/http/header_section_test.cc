@@ -129,3 +129,55 @@ TEST(TrimOws, RemovesSpacesAndTabsOnly) {
 
 }  // namespace
 }  // namespace archbench::http
+
+namespace archbench::http {
+namespace {
+
+TEST(ValidateSectionBytes, BadByteAtEveryPositionForEveryLength) {
+  // Covers sections shorter than one block, whole blocks and overlapping tail blocks.
+  for (std::size_t pad = 0; pad < 50; ++pad) {
+    std::string good = "G / HTTP/1.1\r\nX: " + std::string(pad, 'v') + "\r\n\r\n";
+    ParseError error;
+    ASSERT_TRUE(validate_section_bytes(good, error)) << pad;
+    for (std::size_t at = 17; at < 17 + pad; ++at) {
+      for (char bad : {'\r', '\x01', '\x7f'}) {
+        std::string text = good;
+        text[at] = bad;
+        EXPECT_FALSE(validate_section_bytes(text, error)) << pad << " " << at << " " << int(bad);
+      }
+    }
+  }
+}
+
+TEST(HeaderSectionReader, BytesAfterTheSectionAreNotItsBusiness) {
+  for (std::size_t pad = 0; pad < 40; ++pad) {
+    std::string section = "GET / HTTP/1.1\r\nA: " + std::string(pad, 'a') + "\r\n\r\n";
+    std::string text = section + std::string("\x01\r\x7f\n\0", 5);
+    HeaderSectionReader reader(8192);
+    auto r = reader.feed(text);
+    ASSERT_EQ(r.status, HeaderSectionReader::Status::kComplete) << pad;
+    EXPECT_EQ(r.consumed, section.size());
+    EXPECT_TRUE(reader.valid()) << pad;
+    ASSERT_EQ(reader.line_count(), 3u);
+    EXPECT_EQ(reader.line(0), "GET / HTTP/1.1");
+    EXPECT_EQ(reader.line(1), "A: " + std::string(pad, 'a'));
+    EXPECT_EQ(reader.line(2), "");
+  }
+}
+
+TEST(HeaderSectionReader, FastAndSlowPathAgreeOnLines) {
+  std::string text = "GET / HTTP/1.1\r\nHost: h\r\nX-Long: " + std::string(70, 'x') + "\r\n\r\n";
+  HeaderSectionReader fast(8192);
+  ASSERT_EQ(fast.feed(text).status, HeaderSectionReader::Status::kComplete);
+  for (std::size_t cut = 1; cut < text.size(); ++cut) {
+    HeaderSectionReader slow(8192);
+    slow.feed(text.substr(0, cut));
+    ASSERT_EQ(slow.feed(text.substr(cut)).status, HeaderSectionReader::Status::kComplete);
+    ASSERT_EQ(slow.line_count(), fast.line_count());
+    for (std::size_t k = 0; k < fast.line_count(); ++k) EXPECT_EQ(slow.line(k), fast.line(k));
+    EXPECT_TRUE(slow.valid());
+  }
+}
+
+}  // namespace
+}  // namespace archbench::http

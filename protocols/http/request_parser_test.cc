@@ -289,3 +289,49 @@ TEST(RequestParser, CompleteStateConsumesNothingUntilReset) {
 
 }  // namespace
 }  // namespace archbench::http
+
+namespace archbench::http {
+namespace {
+
+// Mutated requests (random bytes from a troublesome alphabet inserted at random places) must
+// get the same verdict whole, one byte at a time and cut at random places.
+TEST(RequestParserFuzz, EverySplitGivesTheSameVerdict) {
+  const std::vector<std::string> seeds = {
+      "GET /a?b=c HTTP/1.1\r\nHost: h\r\nX: y\r\n\r\n",
+      "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello",
+      "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3;x\r\nabc\r\n0\r\n\r\n",
+      "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n",
+  };
+  const std::string alphabet = std::string("\r\n :\t\x01\x7f" "aZ/0-;%", 14);
+  std::uint32_t state = 12345;
+  auto next = [&](std::uint32_t bound) {
+    state = state * 1103515245u + 12345u;
+    return (state >> 8) % bound;
+  };
+  for (int round = 0; round < 600; ++round) {
+    std::string text = seeds[next(seeds.size())];
+    int edits = 1 + next(3);
+    for (int e = 0; e < edits; ++e) {
+      std::size_t at = next(text.size() + 1);
+      char c = alphabet[next(alphabet.size())];
+      if (next(2) == 0 && at < text.size()) text[at] = c;
+      else text.insert(text.begin() + at, c);
+    }
+    ParseOutcome whole = parse_in_pieces(text, 0);
+    ParseOutcome bytes = parse_in_pieces(text, 1);
+    ParseOutcome random = parse_with_cuts(text, {next(text.size()) });
+    for (const ParseOutcome* other : {&bytes, &random}) {
+      ASSERT_EQ(other->requests.size(), whole.requests.size()) << ::testing::PrintToString(text);
+      ASSERT_EQ(other->error.has_value(), whole.error.has_value()) << ::testing::PrintToString(text);
+      if (whole.error) {
+        EXPECT_EQ(other->error->status, whole.error->status) << ::testing::PrintToString(text);
+      }
+      for (std::size_t i = 0; i < whole.requests.size(); ++i) {
+        expect_same_request(other->requests[i], whole.requests[i]);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace archbench::http

@@ -29,7 +29,8 @@ TEST(ParseClosePayload, EmptyHasNoCode) {
 }
 
 TEST(ParseClosePayload, CodeAndReason) {
-  const CloseInfo info = parse_close_payload(close_payload(3001, "done"));
+  const std::string payload = close_payload(3001, "done");  // info.reason points into it
+  const CloseInfo info = parse_close_payload(payload);
   EXPECT_TRUE(info.has_code);
   EXPECT_EQ(info.code, 3001);
   EXPECT_EQ(info.reason, "done");

@@ -15,7 +15,7 @@ namespace archbench::testing {
 namespace {
 
 INSTANTIATE_TEST_SUITE_P(EventLoop, ArchitectureTest,
-                         ::testing::Values(ArchitectureCase{"event_loop", {}, true}),
+                         ::testing::Values(ArchitectureCase{"event_loop", {}, true, true}),
                          architecture_case_name);
 
 using std::chrono::milliseconds;

@@ -116,9 +116,13 @@ TEST(PreforkTest, ReplacesAChildThatDies) {
       },
       milliseconds(5000)))
       << server.stderr_text();
-  EXPECT_NE(server.stderr_text().find("prefork: child " + std::to_string(victim) +
-                                      " killed by signal 9"),
-            std::string::npos)
+  // The replacement is forked before the line is written: wait for the line too.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return server.stderr_text().find("prefork: child " + std::to_string(victim) +
+                                         " killed by signal 9") != std::string::npos;
+      },
+      milliseconds(2000)))
       << server.stderr_text();
   expect_concurrent_echo(server.port(), 2, 1000);
 }

@@ -11,7 +11,7 @@ namespace archbench::testing {
 namespace {
 
 INSTANTIATE_TEST_SUITE_P(SelectLoop, ArchitectureTest,
-                         ::testing::Values(ArchitectureCase{"select_loop", {}, true}),
+                         ::testing::Values(ArchitectureCase{"select_loop", {}, true, true}),
                          architecture_case_name);
 
 using std::chrono::milliseconds;

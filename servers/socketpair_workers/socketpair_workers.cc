@@ -290,7 +290,8 @@ int run_pass_fd(Server& server, int worker_count) {
     for (std::size_t k = 0; k < pool.size(); ++k) {
       const std::size_t slot = (next + k) % pool.size();
       if (!pool[slot].idle) continue;
-      trace_connection("hand-off to pid " + std::to_string(pool[slot].pid), accepted.peer);
+      // One token for the event, so the line keeps the "trace: <event> <peer> pid=" shape.
+      trace_connection("pass-to-" + std::to_string(pool[slot].pid), accepted.peer);
       if (send_descriptor(pool[slot].channel.get(), accepted.fd.get())) {
         pool[slot].idle = false;
         next = slot + 1;
@@ -336,6 +337,14 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   command_line.parse_or_exit(argc, argv);
+  // A flag of the other mode is a mistake worth saying out loud, not a value to ignore.
+  const char* misplaced = mode == "notify" ? (command_line.app().count("--workers") ? "--workers" : nullptr)
+                                           : (command_line.app().count("--max-procs") ? "--max-procs" : nullptr);
+  if (misplaced != nullptr) {
+    log_line(std::string("socketpair_workers: ") + misplaced + " does not apply to --mode " + mode +
+             " (--max-procs is for notify, --workers for pass-fd)");
+    return 2;
+  }
   const CommonOptions& options = command_line.options();
 
   install_stop_handlers();

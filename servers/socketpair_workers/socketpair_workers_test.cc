@@ -146,7 +146,7 @@ TEST(SocketpairPassFdTest, SpreadsConnectionsOverAllWorkers) {
     serving.insert(*pid);
   }
   EXPECT_EQ(serving, workers);
-  EXPECT_NE(server.stderr_text().find("trace: hand-off to pid"), std::string::npos);
+  EXPECT_NE(server.stderr_text().find("trace: pass-to-"), std::string::npos);
 }
 
 TEST(SocketpairPassFdTest, AClientWaitsWhileEveryWorkerIsBusy) {
@@ -189,8 +189,13 @@ TEST(SocketpairPassFdTest, AKilledWorkerIsReplacedAndOnlyItsClientIsLost) {
         return after.size() == 2 && !after.count(*victim);
       },
       milliseconds(5000)));
-  EXPECT_NE(server.stderr_text().find("worker " + std::to_string(*victim) + " killed by signal 9"),
-            std::string::npos)
+  // The replacement is forked before the line is written: wait for the line too.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return server.stderr_text().find("worker " + std::to_string(*victim) +
+                                         " killed by signal 9") != std::string::npos;
+      },
+      milliseconds(2000)))
       << server.stderr_text();
   expect_concurrent_echo(server.port(), 1, 100);
 }
@@ -203,12 +208,23 @@ TEST(SocketpairPassFdTest, SigtermWithBusyWorkersStopsEverythingWithExitZero) {
   expect_clean_stop(server);
 }
 
-TEST(SocketpairWorkersTest, RejectsAnUnknownModeWithExitTwo) {
-  ServerProcess server = start_server({"--mode", "threads"});
-  EXPECT_FALSE(server.wait_ready(milliseconds(5000)));
-  std::optional<int> status = server.wait_exit(milliseconds(2000));
-  ASSERT_TRUE(status.has_value());
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2) << server.stderr_text();
+TEST(SocketpairWorkersTest, RejectsBadOrMisplacedFlagsWithExitTwo) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"--mode", "threads"},
+        std::vector<std::string>{"--mode", "notify", "--workers", "3"},
+        std::vector<std::string>{"--mode", "pass-fd", "--max-procs", "3"},
+        std::vector<std::string>{"--mode", "pass-fd", "--workers", "0"}}) {
+    ServerProcess server = start_server(args);
+    EXPECT_FALSE(server.wait_ready(milliseconds(5000)));
+    std::optional<int> status = server.wait_exit(milliseconds(2000));
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2) << server.stderr_text();
+  }
+  ServerProcess misplaced = start_server({"--workers", "3"});
+  EXPECT_FALSE(misplaced.wait_ready(milliseconds(5000)));
+  EXPECT_NE(misplaced.stderr_text().find("--workers does not apply to --mode notify"),
+            std::string::npos)
+      << misplaced.stderr_text();
 }
 
 }  // namespace

@@ -3,11 +3,13 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <random>
 #include <thread>
 
+#include "protocols/websocket/test_peer.h"
 #include "servers/testing/server_process.h"
 #include "servers/testing/test_connection.h"
 
@@ -204,6 +206,59 @@ TEST_P(ArchitectureTest, AClientThatStopsReadingDoesNotStopTheOthers) {
     const std::size_t n = std::min(chunk.size(), echoed.size() - at);
     ASSERT_TRUE(echoed.compare(at, n, chunk, 0, n) == 0) << "corrupted at " << at;
   }
+}
+
+// The session's deadlines reach the architecture's wait: timers fire with no input.
+TEST_P(ArchitectureTest, TimersFireWithoutInput) {
+  ServerProcess server(binary(), args({"--protocol", "timer"}));
+  ASSERT_TRUE(server.wait_ready()) << server.error();
+  TestConnection c = TestConnection::connect(server.port());
+  ASSERT_TRUE(c.send_all("AFTER 40 late\r\nAFTER 10 early\r\nTICK 5 2 t\r\n"));
+  std::vector<std::string> lines;
+  for (int i = 0; i < 4; ++i) lines.push_back(c.read_until("\r\n"));
+  // The order between timers due at nearly the same time is the session's business; the set
+  // of lines and "late" coming last are the loop's.
+  EXPECT_EQ(lines.back(), "FIRED late\r\n");
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, (std::vector<std::string>{"FIRED early\r\n", "FIRED late\r\n",
+                                             "TICK t 1\r\n", "TICK t 2\r\n"}));
+}
+
+// Opens a WebSocket on `path`; returns the handshake response head.
+static std::string websocket_handshake(TestConnection& c, const std::string& path) {
+  c.send_all("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             "Sec-WebSocket-Version: 13\r\n\r\n");
+  return c.read_until("\r\n\r\n");
+}
+
+TEST_P(ArchitectureTest, BroadcastReachesEveryMemberOrIsRefused) {
+  ServerProcess server(binary(), args({"--protocol", "websocket"}));
+  ASSERT_TRUE(server.wait_ready()) << server.error();
+  if (!GetParam().broadcasts) {
+    TestConnection c = TestConnection::connect(server.port());
+    EXPECT_EQ(websocket_handshake(c, "/broadcast").rfind("HTTP/1.1 501 ", 0), 0u);
+    return;
+  }
+  std::vector<TestConnection> members;
+  for (int i = 0; i < 3; ++i) {
+    members.push_back(TestConnection::connect(server.port()));
+    ASSERT_EQ(websocket_handshake(members.back(), "/broadcast").rfind("HTTP/1.1 101 ", 0), 0u);
+  }
+  TestConnection outsider = TestConnection::connect(server.port());
+  ASSERT_EQ(websocket_handshake(outsider, "/elsewhere").rfind("HTTP/1.1 101 ", 0), 0u);
+
+  using websocket::Opcode;
+  ASSERT_TRUE(members[1].send_all(websocket::testing::client_frame(Opcode::kText, "to all")));
+  for (auto& member : members) {
+    // An unmasked server text frame: 2 header bytes + 6 payload bytes.
+    std::vector<websocket::testing::ServerFrame> frames =
+        websocket::testing::server_frames(member.read_exactly(8));
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].opcode, Opcode::kText);
+    EXPECT_EQ(frames[0].payload, "to all");
+  }
+  EXPECT_EQ(outsider.read_available(std::chrono::milliseconds(100)), "");
 }
 
 }  // namespace archbench::testing

@@ -11,7 +11,9 @@
 // Cases: READY on port 0; port taken -> exit 1 + message; bad flags -> exit 2; --help -> 0;
 // SIGTERM/SIGINT -> exit 0 within 2 s with clients connected and no child left; echo of random
 // data over many connections at once, byte for byte; --trace names pid and tid; and, for
-// concurrent architectures, a client that stops reading does not stop the others.
+// concurrent architectures, a client that stops reading does not stop the others; timers fire
+// with no input (timer protocol); WebSocket /broadcast reaches every member, or is refused with
+// 501 where the architecture cannot share connections.
 //
 // Thread-safety: GoogleTest runs each case on the main thread; cases start their own threads.
 #pragma once
@@ -27,6 +29,7 @@ struct ArchitectureCase {
   std::string id;                       // "iterative": binary //servers/iterative
   std::vector<std::string> extra_args;  // architecture flags for every start
   bool concurrent = true;               // serves several connections at once
+  bool broadcasts = false;              // WebSocket /broadcast works (else: refused with 501)
 };
 
 std::string architecture_case_name(const ::testing::TestParamInfo<ArchitectureCase>& info);

@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
     return pid;
   };
   for (int i = 0; i < workers; ++i) start_worker();
-  log_line("worker_pool: " + std::to_string(pool.size()) + " workers");
+  log_line("worker_pool: started " + std::to_string(pool.size()) + " worker(s)");
   announce_ready(listener);
 
   std::deque<TimePoint> recent_respawns;  // start times of replacements within the window
@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
         }
         line += "; replaced by worker " + std::to_string(replacement);
       } else {
-        line += "; replacement held back: more than " + std::to_string(budget) +
+        line += "; replacement held back: already " + std::to_string(budget) +
                 " respawns in the last second";
       }
       log_line(line);

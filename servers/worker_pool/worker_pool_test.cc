@@ -63,10 +63,14 @@ TEST(WorkerPoolTest, AKilledWorkerIsReplacedByANewPid) {
     if (!before.count(pid)) replacement = pid;
   }
   ASSERT_NE(replacement, 0);
-  EXPECT_NE(server.stderr_text().find("worker_pool: worker " + std::to_string(victim) +
-                                      " killed by signal 9 (Killed); replaced by worker " +
-                                      std::to_string(replacement)),
-            std::string::npos)
+  // The replacement is forked before the line is written: wait for the line too.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return server.stderr_text().find("worker_pool: worker " + std::to_string(victim) +
+                                         " killed by signal 9 (Killed); replaced by worker " +
+                                         std::to_string(replacement)) != std::string::npos;
+      },
+      milliseconds(2000)))
       << server.stderr_text();
   expect_concurrent_echo(server.port(), 3, 1000);
 }
@@ -136,7 +140,12 @@ TEST(WorkerPoolTest, RespawnsAreBrakedWhenWorkersKeepDying) {
   // machine it does, but the pool must be whole again either way.
   EXPECT_EQ(wait_for_replacement(server, 1, killed).size(), 1u) << server.stderr_text();
   if (server.stderr_text().find("replacement held back") != std::string::npos) {
-    EXPECT_NE(server.stderr_text().find("worker_pool: started held-back worker"), std::string::npos)
+    EXPECT_TRUE(wait_until(
+        [&] {
+          return server.stderr_text().find("worker_pool: started held-back worker") !=
+                 std::string::npos;
+        },
+        milliseconds(3000)))
         << server.stderr_text();
   }
   expect_concurrent_echo(server.port(), 1, 100);

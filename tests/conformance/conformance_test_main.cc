@@ -16,6 +16,7 @@
 //
 // Thread-safety: GoogleTest runs every test on the main thread; the server table is only
 // touched from there.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -27,8 +28,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "clients/conformance/case_catalogue.h"
 #include "servers/testing/server_process.h"
@@ -70,10 +69,16 @@ class Servers {
     if (slot && slot->running()) return slot.get();
     slot.reset();
     const RunConfig& c = config();
-    std::vector<std::string> args = {"--protocol", protocol, "--host", "127.0.0.1", "--port", "0",
+    std::vector<std::string> args = {"--protocol",
+                                     protocol,
+                                     "--host",
+                                     "127.0.0.1",
+                                     "--port",
+                                     "0",
                                      "--package-max-length",
                                      std::to_string(c.options.package_max_length),
-                                     "--ws-max-message", std::to_string(c.options.ws_max_message)};
+                                     "--ws-max-message",
+                                     std::to_string(c.options.ws_max_message)};
     if (protocol == "eof") {
       args.push_back("--package-eof");
       args.push_back(escaped_eof());
@@ -178,10 +183,9 @@ void stop_with_sigterm(const std::string& protocol) {
 void register_protocol(const std::string& protocol) {
   for (const Case* c : select_cases(protocol)) {
     const std::string test_name = c->name.substr(protocol.size() + 1);
-    ::testing::RegisterTest(protocol.c_str(), test_name.c_str(), nullptr, nullptr, __FILE__,
-                            __LINE__, [c]() -> ConformanceTest* {
-                              return new ConformanceTest([c] { run_one(*c); });
-                            });
+    ::testing::RegisterTest(
+        protocol.c_str(), test_name.c_str(), nullptr, nullptr, __FILE__, __LINE__,
+        [c]() -> ConformanceTest* { return new ConformanceTest([c] { run_one(*c); }); });
   }
   ::testing::RegisterTest(protocol.c_str(), "server.stops_on_sigterm", nullptr, nullptr, __FILE__,
                           __LINE__, [protocol]() -> ConformanceTest* {
