@@ -49,8 +49,8 @@ def aggregate(records: list[RunRecord]) -> RunRecord:
     cost_values = {}
     for f in fields(ServerCost):
         value = _median([getattr(r.cost, f.name) for r in records])
-        cost_values[f.name] = value if f.name in ("cpu_seconds", "cpu_per_request_us") \
-            else _as_int(value)
+        cost_values[f.name] = value if f.name in (
+            "cpu_seconds", "cpu_per_request_us", "lifetime_cpu_seconds") else _as_int(value)
     merged.cost = ServerCost(**cost_values)
     for record in records:
         for name, count in record.errors.items():

@@ -11,7 +11,10 @@ SERVER_TARGETS = [
     "//servers/prefork",
     "//servers/fork_limited",
     "//servers/socketpair_workers",
+    "//servers/worker_pool",
     "//servers/event_loop",
+    "//servers/threads",
+    "//servers/asio",
 ]
 
 LOAD_CLIENT_TARGETS = ["//clients/load"]

@@ -8,7 +8,10 @@ tick (default every 100 ms) and adds up:
   term is where the CPU of children that were already reaped lives (fork-per-connection children
   live for milliseconds, far shorter than a tick), and a live child is never in its parent's
   cutime, so nothing is counted twice. A child reaped by something outside the tree is lost:
-  the cost of not being ptrace.
+  the cost of not being ptrace. /proc/<pid>/stat reports whole clock ticks (10 ms), truncated
+  per process, so 15 prefork children each using 5 ms would add up to zero; for a
+  single-threaded process the sampler reads the nanosecond run time from /proc/<pid>/schedstat
+  instead (for a threaded one that file covers only the main thread, so ticks stay).
 - RSS: VmRSS summed over the tree (shared pages counted in every process, like `ps`: an upper
   bound for forked designs), peak over the window.
 - processes and threads: peak counts.
@@ -168,7 +171,7 @@ class TreeSampler:
         tree = descendants(self.proc, self.root_pid)
         if not tree:
             return None
-        ticks = sum(s.utime + s.stime + s.cutime + s.cstime for s in tree)
+        cpu = sum(self._own_cpu_seconds(s) + (s.cutime + s.cstime) / CLOCK_TICKS for s in tree)
         rss = 0
         threads = 0
         for stat in tree:
@@ -178,7 +181,7 @@ class TreeSampler:
             self._record_switches(stat, status)
         # A process between exit and reap briefly drops out of both terms; keep the high-water
         # mark so CPU never appears to run backwards.
-        self._cpu_high_water = max(self._cpu_high_water, ticks / CLOCK_TICKS)
+        self._cpu_high_water = max(self._cpu_high_water, cpu)
         sample = TreeSample(
             t=time.monotonic(),
             cpu_seconds=self._cpu_high_water,
@@ -191,6 +194,17 @@ class TreeSampler:
             self.samples.append(sample)
             self._ticks += 1
         return sample
+
+    def _own_cpu_seconds(self, stat: ProcessStat) -> float:
+        ticks = (stat.utime + stat.stime) / CLOCK_TICKS
+        if stat.threads != 1:
+            return ticks
+        try:
+            nanoseconds = int((self.proc / str(stat.pid) / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return ticks
+        # schedstat counts time on CPU exactly; never report less than the kernel's ticks.
+        return max(ticks, nanoseconds / 1e9)
 
     def _record_switches(self, stat: ProcessStat, status: dict[str, str]) -> None:
         if stat.threads <= 1:

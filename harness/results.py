@@ -40,6 +40,9 @@ class ServerCost:
     peak_threads: Optional[int] = None
     voluntary_ctx_switches: Optional[int] = None
     involuntary_ctx_switches: Optional[int] = None
+    # The server's whole life (start, warm-up, load, stop) from wait4's rusage: exact, includes
+    # every reaped descendant. The numbers above cover the measured window only.
+    lifetime_cpu_seconds: Optional[float] = None
 
 
 @dataclass
@@ -160,7 +163,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     *(f"latency_{p}_us" for p in PERCENTILES),
     "errors_total", "errors", "cpu_seconds", "cpu_per_request_us", "peak_rss_bytes",
     "peak_processes", "peak_threads", "voluntary_ctx_switches", "involuntary_ctx_switches",
-    "verdict", "detail", "repeats", "throughput_rps_min", "throughput_rps_max",
+    "lifetime_cpu_seconds", "verdict", "detail", "repeats", "throughput_rps_min", "throughput_rps_max",
     "parameters", "extra",
 )
 

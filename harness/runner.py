@@ -169,7 +169,8 @@ def _run_in(spec: RunSpec, options: RunOptions, arch: registry.Architecture,
             peak_rss_bytes=summary.peak_rss_bytes, peak_processes=summary.peak_processes,
             peak_threads=summary.peak_threads,
             voluntary_ctx_switches=summary.voluntary_ctx_switches,
-            involuntary_ctx_switches=summary.involuntary_ctx_switches)
+            involuntary_ctx_switches=summary.involuntary_ctx_switches,
+            lifetime_cpu_seconds=stop.lifetime_cpu_seconds)
     if spec.trace:
         spread = count_connections_in_file(server.stderr_path)
         if spread is not None:

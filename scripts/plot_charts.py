@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 
 from harness import registry  # noqa: E402
+from harness.markdown_report import server_cpu  # noqa: E402
 from harness.results import ResultsDocument, RunRecord  # noqa: E402
 
 PERCENTILE_ORDER = ("p50", "p90", "p99", "p99.9", "max")
@@ -53,7 +54,7 @@ def throughput_vs_connections(document: ResultsDocument, out: pathlib.Path
     for run in document.runs:
         if run.throughput_rps is not None and run.parameters.get("connections"):
             series[run.protocol][run.name].append(run)
-    protocols = [p for p in series if any(
+    protocols = [p for p in sorted(series, key=_protocol_order) if any(
         len({r.parameters["connections"] for r in runs}) > 1 for runs in series[p].values())]
     if not protocols:
         return None
@@ -88,6 +89,10 @@ def throughput_vs_connections(document: ResultsDocument, out: pathlib.Path
     return _save(fig, out / "throughput_vs_connections.png")
 
 
+def _protocol_order(protocol: str) -> int:
+    return registry.PROTOCOLS.index(protocol) if protocol in registry.PROTOCOLS else 99
+
+
 def _representative(document: ResultsDocument) -> dict[str, list[RunRecord]]:
     """Per protocol, one run per name: the one with the most connections (the hardest load)."""
     chosen: dict[tuple[str, str], RunRecord] = {}
@@ -116,7 +121,8 @@ def latency_percentiles(document: ResultsDocument, out: pathlib.Path) -> Optiona
                              layout="constrained")
     for axis in axes.flat[len(grouped):]:
         axis.set_visible(False)
-    for axis, (protocol, runs) in zip(axes.flat, sorted(grouped.items())):
+    for axis, (protocol, runs) in zip(axes.flat, sorted(grouped.items(),
+                                                        key=lambda i: _protocol_order(i[0]))):
         for run in runs:
             keys = [k for k in PERCENTILE_ORDER if run.latency_us.get(k) is not None]
             axis.plot(keys, [run.latency_us[k] for k in keys], marker="o",
@@ -145,7 +151,8 @@ def _bars(document: ResultsDocument, out: pathlib.Path, file_name: str, what: st
                              squeeze=False, layout="constrained")
     for axis in axes.flat[len(grouped):]:
         axis.set_visible(False)
-    for axis, (protocol, pairs) in zip(axes.flat, sorted(grouped.items())):
+    for axis, (protocol, pairs) in zip(axes.flat, sorted(grouped.items(),
+                                                         key=lambda i: _protocol_order(i[0]))):
         names = [r.name for r, _ in pairs]
         bars = axis.barh(names, [v for _, v in pairs],
                          color=[colour(r.architecture) for r, _ in pairs],
@@ -244,11 +251,11 @@ def headline(document: ResultsDocument, out: pathlib.Path) -> Optional[pathlib.P
 def stevens_cpu(document: ResultsDocument, out: pathlib.Path) -> Optional[pathlib.Path]:
     """Our CPU above the iterative baseline beside the book's 3rd-edition column."""
     runs = sorted([r for r in document.runs if "row" in r.extra], key=lambda r: r.extra["row"])
-    base = next((r.cost.cpu_seconds for r in runs if r.extra["row"] == 0), None)
+    base = next((server_cpu(r) for r in runs if r.extra["row"] == 0), None)
     if not runs or base is None:
         return None
     labels = [f"{r.extra['row']}: {r.extra.get('design', r.name)}" for r in runs]
-    ours = [(r.cost.cpu_seconds or 0) - base for r in runs]
+    ours = [(server_cpu(r) or 0) - base for r in runs]
     book = [float(r.extra.get("third_edition", "nan").replace("–", "nan")) for r in runs]
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), sharey=True, layout="constrained")
     axes[0].barh(labels, ours, color=[colour(r.architecture) for r in runs])

@@ -20,6 +20,7 @@ const CaseList& all_cases() {
     add_http_route_cases(list);
     add_http_connection_cases(list);
     add_http_bad_input_cases(list);
+    add_http_compat_cases(list);
     add_websocket_handshake_cases(list);
     add_websocket_framing_cases(list);
     add_websocket_control_cases(list);

@@ -29,6 +29,7 @@ void add_length_cases(CaseList& list);
 void add_http_route_cases(CaseList& list);
 void add_http_connection_cases(CaseList& list);
 void add_http_bad_input_cases(CaseList& list);
+void add_http_compat_cases(CaseList& list);
 void add_websocket_framing_cases(CaseList& list);
 void add_websocket_control_cases(CaseList& list);
 void add_websocket_utf8_cases(CaseList& list);

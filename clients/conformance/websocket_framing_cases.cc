@@ -167,6 +167,11 @@ void add_websocket_framing_cases(CaseList& list) {
     }
   }
   add_case(list, ws, "framing", "many_messages_one_write", many_in_one_write);
+  add_case(list, ws, "framing", "length_64bit_msb_set_1002", [](CaseContext& c) {
+    // RFC 6455 5.2: the most significant bit of a 64-bit length MUST be 0.
+    protocol_error_after(c, std::string("\x82\xff\x80\0\0\0\0\0\0\0\x37\xfa\x21\x3d", 14),
+                         "64-bit length with the most significant bit set");
+  });
   add_case(list, ws, "fragmentation", "text_two_fragments",
            [](CaseContext& c) { fragmented(c, kText, 20, 10, false); });
   add_case(list, ws, "fragmentation", "binary_ten_fragments",

@@ -45,6 +45,20 @@ void deflate_not_negotiated(CaseContext& ctx) {
   close_cleanly(s, "permessage-deflate refused");
 }
 
+// RFC 6455 4.2.2: the server may only answer with a subprotocol the client offered, and it
+// supports none.
+void subprotocol_not_selected(CaseContext& ctx) {
+  BlockingSocket s = ctx.connect();
+  const std::string key = make_key(ctx);
+  s.write_all(handshake_request("/", key, "Sec-WebSocket-Protocol: chat, superchat\r\n"));
+  const http_wire::Response r = http_wire::read_response(s, "handshake offering subprotocols");
+  expect_switching(r, key, "handshake offering subprotocols");
+  if (const std::string* chosen = r.header("Sec-WebSocket-Protocol")) {
+    fail("server selected subprotocol \"" + printable(*chosen) + "\" it does not implement");
+  }
+  close_cleanly(s, "after the subprotocol handshake");
+}
+
 // The first frame arrives in the same write as the handshake.
 void frame_with_handshake(CaseContext& ctx) {
   BlockingSocket s = ctx.connect();
@@ -127,6 +141,11 @@ void add_websocket_handshake_cases(CaseList& list) {
   add_case(list, ws, "handshake", "relaxed_tokens", relaxed_tokens);
   add_case(list, ws, "handshake", "permessage_deflate_not_negotiated", deflate_not_negotiated);
   add_case(list, ws, "handshake", "frame_in_same_write", frame_with_handshake);
+  add_case(list, ws, "handshake", "subprotocol_not_selected", subprotocol_not_selected);
+  add_case(list, ws, "handshake", "http10_400", [](CaseContext& c) {
+    refused(c, "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n" + join({kUpgrade, kKey, kVersion}) + "\r\n",
+            400, "handshake over HTTP/1.0");
+  });
   add_case(list, ws, "handshake", "missing_key_400", [](CaseContext& c) {
     refused(c, request_with("GET", join({kUpgrade, kVersion})), 400, "handshake without a key");
   });

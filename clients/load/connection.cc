@@ -61,6 +61,9 @@ void Connection::on_connected(const std::error_code& error) {
   }
   std::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  // flush() writes directly first; in non-blocking mode a full buffer says so instead of
+  // blocking the thread. (Asio's asynchronous operations work the same in either mode.)
+  socket_.non_blocking(true, ignored);
   start_reading();
   if (client_->start(out_)) {
     state_ = State::kHandshaking;
@@ -131,6 +134,16 @@ void Connection::pump_disconnected() {
 
 void Connection::flush() {
   if (write_active_ || out_.empty()) return;
+  // Fast path: a request usually fits the socket's send buffer, so write it now and skip the
+  // completion handler's trip through the scheduler. Anything left (or any error) goes the
+  // asynchronous way, which also reports errors on the one path that handles them.
+  std::error_code error;
+  const std::size_t written = socket_.write_some(asio::buffer(out_), error);
+  if (!error && written == out_.size()) {
+    out_.clear();
+    return;
+  }
+  if (!error) out_.erase(0, written);
   writing_.swap(out_);
   out_.clear();
   write_active_ = true;
@@ -287,6 +300,9 @@ void Connection::sweep(TimePoint now) {
       }
       break;
     case State::kWaiting:
+      // Waiting out a backoff or a late ramp-up start after the run has closed: done now.
+      if (run_closed_for_next(now)) finish();
+      break;
     case State::kFinished:
       break;
   }

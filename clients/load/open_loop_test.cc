@@ -147,5 +147,15 @@ TEST(ClosedLoopTest, ConnectionPerRequest) {
   EXPECT_GE(server.connections_accepted(), 200u);
 }
 
+TEST(RampUpTest, ConnectRateStartsConnectionsOneAfterAnother) {
+  TestServer server({});
+  Options o = options_for(server);
+  o.connect_rate = 10;  // connection i starts at i / 10 s: 0, 100, 200, 300 ms
+  o.duration_s = 0.15;  // ends between the second and the third start
+  const RunResult result = run(o);
+  EXPECT_TRUE(result.clean());
+  EXPECT_EQ(server.connections_accepted(), 2u);
+}
+
 }  // namespace
 }  // namespace archbench::load

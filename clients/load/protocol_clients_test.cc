@@ -401,7 +401,8 @@ TEST(WebSocketClientTest, WrongOpcodePayloadAcceptAndCloseAreWrong) {
   fed = feed(*client, accept_response("dGhlIHNhbXBsZSBub25jZQ=="), 1000);
   EXPECT_EQ(fed.handshakes, 1u);
   // The handshake verdict travels like a reply's; the caller sees it as kHandshake.
-  std::string_view data = accept_response("dGhlIHNhbXBsZSBub25jZQ==");
+  const std::string wrong_accept = accept_response("dGhlIHNhbXBsZSBub25jZQ==");
+  std::string_view data = wrong_accept;
   client->reset();
   client->start(opening);
   ReplyVerdict verdict;

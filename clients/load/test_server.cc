@@ -28,6 +28,7 @@ class ScriptedSession : public std::enable_shared_from_this<ScriptedSession> {
     switch (server_.config().behaviour) {
       case Behaviour::kEcho:
       case Behaviour::kStallOnce:
+      case Behaviour::kSession:  // served by ProtocolSession, never here
         break;
       case Behaviour::kCorruptOnce:
         if (server_.take_corrupt_turn()) data[data.size() / 2] ^= 0x20;

@@ -84,6 +84,31 @@ class ResultsTest(unittest.TestCase):
         self.assertEqual(names, ["results.csv", "results.json", "results.md"])
 
 
+class SectionsTest(unittest.TestCase):
+    def stevens_run(self, row: int, lifetime: float, window: float) -> RunRecord:
+        return RunRecord(architecture="prefork", protocol="http", variant=f"v{row}",
+                         cost=ServerCost(cpu_seconds=window, lifetime_cpu_seconds=lifetime),
+                         extra={"row": row, "design": f"design {row}", "bsd_os": "1.8",
+                                "third_edition": "1.80",
+                                "connection_spread": {"summary": "2500 over 15"}})
+
+    def test_stevens_subtracts_the_iterative_baseline_lifetime_cpu(self) -> None:
+        doc = ResultsDocument(scenario="stevens", machine=Machine(cpus=2, kernel="k"))
+        doc.runs = [self.stevens_run(2, 0.35, 9.0), self.stevens_run(0, 0.1, 9.0)]
+        markdown_report.add_report_section(doc, "stevens")
+        text = doc.sections["Design alternatives (UNP ch. 30)"]
+        lines = [l for l in text.splitlines() if l.startswith("| 0 ") or l.startswith("| 2 ")]
+        self.assertEqual(lines[0], "| 0 | design 0 | 1.8 | 1.80 | 0.000 | 0.100 | – | ok | "
+                                   "2500 over 15 |")
+        self.assertEqual(lines[1], "| 2 | design 2 | 1.8 | 1.80 | 0.250 | 0.350 | – | ok | "
+                                   "2500 over 15 |")
+
+    def test_unknown_report_adds_nothing(self) -> None:
+        doc = sample_document()
+        markdown_report.add_report_section(doc, "")
+        self.assertEqual(doc.sections, {})
+
+
 class AggregateTest(unittest.TestCase):
     def record(self, rps: float, verdict: str = "ok", errors: dict[str, int] | None = None
                ) -> RunRecord:

@@ -113,16 +113,25 @@ bool ResponseParser::on_header_section() {
     return false;
   }
   if (!parse_status_line(section.line(0), response_, error_)) return false;
+  // As in the request parser, header entries are reused across responses (a load client
+  // parses millions of them): assign in place, then trim to the new count.
   FramingFields fields;
-  response_.headers.clear();
+  auto& headers = response_.headers;
+  std::size_t count = 0;
   for (std::size_t k = 1; k + 1 < section.line_count(); ++k) {
-    std::string_view field_line = section.line(k);
     std::string_view name;
     std::string_view value;
-    if (!split_field_line(field_line, name, value, error_)) return false;
+    if (!split_field_line(section.line(k), name, value, error_)) return false;
     if (!fields.note(name, value, error_)) return false;
-    response_.headers.push_back(Header{std::string(name), std::string(value)});
+    if (count < headers.size()) {
+      headers[count].name.assign(name);
+      headers[count].value.assign(value);
+    } else {
+      headers.push_back(Header{std::string(name), std::string(value)});
+    }
+    ++count;
   }
+  headers.resize(count);
   response_.keep_alive = response_.version_minor == 1
                              ? !fields.connection_close
                              : fields.connection_keep_alive && !fields.connection_close;
@@ -179,7 +188,7 @@ void ResponseParser::reset() {
   response_.status = 0;
   response_.reason.clear();
   response_.version_minor = 1;
-  response_.headers.clear();
+  // Header entries stay for reuse; on_header_section sets their count.
   response_.body.clear();
   response_.keep_alive = true;
 }

@@ -73,6 +73,7 @@ class ResponseParser {
   // response in progress was cut short.
   Status finish();
 
+  // Valid after kComplete (or finish() == kComplete), until reset(). Callers may move from it.
   ParsedResponse& response() { return response_; }
   const ParseError& error() const { return error_; }
 

@@ -20,13 +20,13 @@
 // 500 ms timeout is what bounds how late it notices. socketpair_workers --mode notify is this
 // same loop with the timeout replaced by a message from each child.
 #include <poll.h>
+#include <sys/wait.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
 
 #include "protocols/session.h"
@@ -58,8 +58,9 @@ int main(int argc, char** argv) {
   command_line.parse_or_exit(argc, argv);
   const CommonOptions& options = command_line.options();
   const ProtocolConfig config = command_line.protocol_config(
-      false, "fork_limited serves each connection in its own process; no process can write to "
-             "another's connections");
+      false,
+      "fork_limited serves each connection in its own process; no process can write to "
+      "another's connections");
 
   install_stop_handlers();
   ListenSocket listener = listen_or_exit(options.host, options.port, options.backlog);

@@ -1,8 +1,7 @@
 // fork_limited's architecture behaviour, observed from outside: bytes, /proc and the --trace log.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
@@ -19,7 +18,10 @@ namespace {
 using std::chrono::milliseconds;
 
 ServerProcess start_fork_limited(std::vector<std::string> extra) {
-  std::vector<std::string> args = {"--protocol", "echo", "--port", "0", "--trace"};
+  std::vector<std::string> args = {"--port", "0", "--trace"};
+  if (std::find(extra.begin(), extra.end(), "--protocol") == extra.end()) {
+    args.insert(args.end(), {"--protocol", "echo"});
+  }
   args.insert(args.end(), extra.begin(), extra.end());
   return ServerProcess(ServerProcess::server_binary("fork_limited"), args);
 }
@@ -134,6 +136,17 @@ TEST(ForkLimitedTest, RejectsANegativeLimitWithExitTwo) {
   std::optional<int> status = server.wait_exit(milliseconds(2000));
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2) << server.stderr_text();
+}
+
+// Every protocol runs through make_session unchanged: a timer deadline wakes a child's blocking
+// driver, and /broadcast is refused with a reason naming the architecture.
+TEST(ForkLimitedTest, ServesTimersAndRefusesBroadcast) {
+  ServerProcess timer = start_fork_limited({"--protocol", "timer"});
+  ASSERT_TRUE(timer.wait_ready()) << timer.error();
+  expect_timer_fires(timer.port());
+  ServerProcess websocket = start_fork_limited({"--protocol", "websocket"});
+  ASSERT_TRUE(websocket.wait_ready()) << websocket.error();
+  expect_broadcast_refused(websocket.port(), "fork_limited");
 }
 
 }  // namespace

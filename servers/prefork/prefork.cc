@@ -48,19 +48,22 @@ int main(int argc, char** argv) {
   int workers = 4;
   std::string lock_name = "none";
   command_line.app()
-      .add_option("--workers", workers, "children forked at start (each serves one client at a time)")
+      .add_option("--workers", workers,
+                  "children forked at start (each serves one client at a time)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   command_line.app()
-      .add_option("--accept-lock", lock_name,
-                  "around accept(): none (kernel picks), fcntl (file lock), mutex (shared pthread mutex)")
+      .add_option(
+          "--accept-lock", lock_name,
+          "around accept(): none (kernel picks), fcntl (file lock), mutex (shared pthread mutex)")
       ->capture_default_str()
       ->check(CLI::IsMember({"none", "fcntl", "mutex"}));
   command_line.parse_or_exit(argc, argv);
   const CommonOptions& options = command_line.options();
   const ProtocolConfig config = command_line.protocol_config(
-      false, "prefork serves each connection in its own process; no process can write to another's "
-             "connections");
+      false,
+      "prefork serves each connection in its own process; no process can write to another's "
+      "connections");
 
   install_stop_handlers();
   install_child_exit_pipe();
@@ -127,7 +130,8 @@ int main(int argc, char** argv) {
     for (const ChildExit& ended : children.reap_ended()) {
       const pid_t replacement = start_child();
       log_line("prefork: child " + std::to_string(ended.pid) + " " + describe_exit(ended.status) +
-               "; started child " + std::to_string(replacement) + " in its place");
+               (replacement > 0 ? "; started child " + std::to_string(replacement) + " in its place"
+                                : std::string("; fork failed: the pool is one child short")));
     }
   }
 

@@ -1,10 +1,10 @@
 // prefork's architecture behaviour, observed from outside: bytes, /proc and the --trace log.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include <gtest/gtest.h>
-
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <string>
@@ -30,7 +30,10 @@ long current_syscall(pid_t pid) {
 }
 
 ServerProcess start_prefork(std::vector<std::string> extra) {
-  std::vector<std::string> args = {"--protocol", "echo", "--port", "0", "--trace"};
+  std::vector<std::string> args = {"--port", "0", "--trace"};
+  if (std::find(extra.begin(), extra.end(), "--protocol") == extra.end()) {
+    args.insert(args.end(), {"--protocol", "echo"});
+  }
   args.insert(args.end(), extra.begin(), extra.end());
   return ServerProcess(ServerProcess::server_binary("prefork"), args);
 }
@@ -167,6 +170,17 @@ TEST(PreforkTest, RejectsBadFlagsWithExitTwo) {
     ASSERT_TRUE(status.has_value());
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2) << server.stderr_text();
   }
+}
+
+// Every protocol runs through make_session unchanged: a timer deadline wakes a child's blocking
+// driver, and /broadcast is refused with a reason naming the architecture.
+TEST(PreforkTest, ServesTimersAndRefusesBroadcast) {
+  ServerProcess timer = start_prefork({"--protocol", "timer", "--workers", "2"});
+  ASSERT_TRUE(timer.wait_ready()) << timer.error();
+  expect_timer_fires(timer.port());
+  ServerProcess websocket = start_prefork({"--protocol", "websocket", "--workers", "2"});
+  ASSERT_TRUE(websocket.wait_ready()) << websocket.error();
+  expect_broadcast_refused(websocket.port(), "prefork");
 }
 
 }  // namespace

@@ -123,18 +123,24 @@ std::optional<AcceptLockKind> parse_accept_lock(std::string_view name) {
 
 std::string_view accept_lock_name(AcceptLockKind kind) {
   switch (kind) {
-    case AcceptLockKind::kNone: return "none";
-    case AcceptLockKind::kFcntl: return "fcntl";
-    case AcceptLockKind::kMutex: return "mutex";
+    case AcceptLockKind::kNone:
+      return "none";
+    case AcceptLockKind::kFcntl:
+      return "fcntl";
+    case AcceptLockKind::kMutex:
+      return "mutex";
   }
   return "?";
 }
 
 std::unique_ptr<AcceptLock> make_accept_lock(AcceptLockKind kind) {
   switch (kind) {
-    case AcceptLockKind::kNone: return std::make_unique<NoLock>();
-    case AcceptLockKind::kFcntl: return std::make_unique<FcntlLock>();
-    case AcceptLockKind::kMutex: return std::make_unique<SharedMutexLock>();
+    case AcceptLockKind::kNone:
+      return std::make_unique<NoLock>();
+    case AcceptLockKind::kFcntl:
+      return std::make_unique<FcntlLock>();
+    case AcceptLockKind::kMutex:
+      return std::make_unique<SharedMutexLock>();
   }
   return std::make_unique<NoLock>();
 }

@@ -26,7 +26,8 @@ std::uint16_t local_port(const TestConnection& connection) {
   sockaddr_storage address{};
   socklen_t length = sizeof(address);
   if (::getsockname(connection.fd(), reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-  if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+  if (address.ss_family == AF_INET)
+    return ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
   if (address.ss_family == AF_INET6) {
     return ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port);
   }
@@ -58,7 +59,8 @@ std::optional<pid_t> serving_pid(const ServerProcess& server, std::uint16_t clie
   return found;
 }
 
-std::vector<TestConnection> expect_concurrent_echo(std::uint16_t port, int count, std::size_t bytes) {
+std::vector<TestConnection> expect_concurrent_echo(std::uint16_t port, int count,
+                                                   std::size_t bytes) {
   std::vector<TestConnection> connections;
   std::vector<std::string> payloads;
   for (int i = 0; i < count; ++i) {
@@ -93,18 +95,40 @@ std::vector<TestConnection> expect_concurrent_echo(std::uint16_t port, int count
   return connections;
 }
 
+void expect_broadcast_refused(std::uint16_t port, const std::string& architecture) {
+  TestConnection connection = TestConnection::connect(port);
+  ASSERT_TRUE(connection.ok()) << connection.error();
+  ASSERT_TRUE(
+      connection.send_all("GET /broadcast HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+                          "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"));
+  const std::string reply = connection.read_until_eof();
+  EXPECT_EQ(reply.rfind("HTTP/1.1 501 ", 0), 0u) << reply;
+  EXPECT_NE(reply.find("\r\n\r\n" + architecture + " serves each connection in its own"),
+            std::string::npos)
+      << reply;
+}
+
+void expect_timer_fires(std::uint16_t port) {
+  TestConnection connection = TestConnection::connect(port);
+  ASSERT_TRUE(connection.ok()) << connection.error();
+  ASSERT_TRUE(connection.send_all("AFTER 20 t1\r\n"));
+  EXPECT_EQ(connection.read_until("\r\n"), "FIRED t1\r\n");
+}
+
 void expect_clean_stop(ServerProcess& server) {
   const std::vector<pid_t> children = server.children();
   ASSERT_TRUE(server.send_signal(SIGTERM));
   std::optional<int> status = server.wait_exit(std::chrono::seconds(2));
   ASSERT_TRUE(status.has_value()) << "still running 2 s after SIGTERM\n" << server.stderr_text();
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
-      << "wait status " << *status << "\n" << server.stderr_text();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "wait status " << *status << "\n"
+                                                               << server.stderr_text();
   for (pid_t child : children) {
     EXPECT_FALSE(ServerProcess::is_alive(child)) << "child " << child << " left behind";
   }
   // Every child is expected to stop on its own SIGTERM; SIGKILL is only the safety net.
-  EXPECT_EQ(server.stderr_text().find("sending SIGKILL"), std::string::npos) << server.stderr_text();
+  EXPECT_EQ(server.stderr_text().find("sending SIGKILL"), std::string::npos)
+      << server.stderr_text();
 }
 
 std::optional<long> voluntary_context_switches(pid_t pid) {

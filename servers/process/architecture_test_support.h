@@ -40,7 +40,17 @@ std::optional<pid_t> serving_pid(const ServerProcess& server, std::uint16_t clie
 // (`bytes` in all per connection) and reads the echo back, so every connection is open and being
 // served at the same time. Expects exact bytes (GoogleTest EXPECTs). Returns the connections,
 // still open, so a test can go on with them (e.g. look up their serving pids).
-std::vector<TestConnection> expect_concurrent_echo(std::uint16_t port, int count, std::size_t bytes);
+std::vector<TestConnection> expect_concurrent_echo(std::uint16_t port, int count,
+                                                   std::size_t bytes);
+
+// A WebSocket handshake on /broadcast to a server started with --protocol http or websocket:
+// expects "HTTP/1.1 501" and a body that names `architecture` (how a client learns that a
+// process-per-connection design cannot broadcast).
+void expect_broadcast_refused(std::uint16_t port, const std::string& architecture);
+
+// `AFTER 20 t1` to a server started with --protocol timer: expects "FIRED t1\r\n" (a child's
+// blocking driver wakes up for the session's deadline with no input).
+void expect_timer_fires(std::uint16_t port);
 
 // SIGTERM; expects exit status 0 within 2 s, every child seen just before to be gone (not
 // running, not a zombie), and no child to have needed the SIGKILL safety net.

@@ -18,7 +18,8 @@
 namespace archbench::process {
 
 std::string describe_exit(int wait_status) {
-  if (WIFEXITED(wait_status)) return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
+  if (WIFEXITED(wait_status))
+    return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
   if (WIFSIGNALED(wait_status)) {
     const int signal_number = WTERMSIG(wait_status);
     const char* name = ::strsignal(signal_number);

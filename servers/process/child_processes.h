@@ -76,7 +76,8 @@ class ChildSet {
   // them to go, then SIGKILL for the rest. On return every child has been reaped: no process and
   // no zombie is left. Used on SIGTERM of the parent; the default grace keeps the whole stop
   // under DESIGN.md's 2 s.
-  std::vector<ChildExit> stop_all(std::chrono::milliseconds grace = std::chrono::milliseconds(1200));
+  std::vector<ChildExit> stop_all(
+      std::chrono::milliseconds grace = std::chrono::milliseconds(1200));
 
  private:
   std::set<pid_t> pids_;

@@ -25,10 +25,10 @@ bool send_descriptor(int channel, int fd, char tag = 'F');
 
 struct ReceivedDescriptor {
   enum class Kind {
-    kDescriptor,  // fd is valid, tag is the byte sent with it
-    kClosed,      // the sender closed its end (EOF)
-    kNoDescriptor,// a byte arrived without a descriptor (a peer bug, or descriptors exhausted)
-    kError,       // recvmsg failed; error holds errno (EINTR included: the caller decides)
+    kDescriptor,    // fd is valid, tag is the byte sent with it
+    kClosed,        // the sender closed its end (EOF)
+    kNoDescriptor,  // a byte arrived without a descriptor (a peer bug, or descriptors exhausted)
+    kError,         // recvmsg failed; error holds errno (EINTR included: the caller decides)
   };
   Kind kind = Kind::kError;
   UniqueFd fd;

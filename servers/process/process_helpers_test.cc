@@ -1,13 +1,12 @@
 // Unit tests of the process helpers: exit descriptions, fork/reap/stop bookkeeping, the SIGCHLD
 // pipe, mutual exclusion of the accept locks across processes, and SCM_RIGHTS passing.
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <cerrno>
@@ -105,7 +104,8 @@ TEST(ForkChildTest, AnEarlySigtermStopsTheChildAndNotTheParent) {
     ASSERT_GT(pid, 0);
     children.add(pid);
     ASSERT_EQ(::kill(pid, SIGTERM), 0);
-    EXPECT_EQ(describe_exit(children.reap(pid).status), "exited with status 0") << "round " << round;
+    EXPECT_EQ(describe_exit(children.reap(pid).status), "exited with status 0")
+        << "round " << round;
   }
   pollfd parent_stop{stop_fd(), POLLIN, 0};
   EXPECT_EQ(::poll(&parent_stop, 1, 0), 0);
@@ -139,8 +139,8 @@ struct Shared {
 class AcceptLockTest : public ::testing::TestWithParam<AcceptLockKind> {};
 
 TEST_P(AcceptLockTest, ExcludesOtherProcesses) {
-  void* memory = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE,
-                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void* memory =
+      ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   ASSERT_NE(memory, MAP_FAILED);
   Shared* shared = new (memory) Shared;
   std::unique_ptr<AcceptLock> lock = make_accept_lock(GetParam());
@@ -187,7 +187,9 @@ TEST_P(AcceptLockTest, ADeadHolderDoesNotKeepTheLock) {
 
 INSTANTIATE_TEST_SUITE_P(Kinds, AcceptLockTest,
                          ::testing::Values(AcceptLockKind::kFcntl, AcceptLockKind::kMutex),
-                         [](const auto& info) { return std::string(accept_lock_name(info.param)); });
+                         [](const auto& info) {
+                           return std::string(accept_lock_name(info.param));
+                         });
 
 TEST(AcceptLockNameTest, ParsesTheThreeNamesAndNothingElse) {
   EXPECT_EQ(parse_accept_lock("none"), AcceptLockKind::kNone);

@@ -35,6 +35,7 @@
 // listening socket (prefork's children accept for themselves).
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -42,7 +43,6 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
 #include <vector>
 
@@ -150,8 +150,7 @@ int run_notify(Server& server, int max_procs) {
       ChildExit ended = children.reap(live[i].pid);
       if (!live[i].said_done || !WIFEXITED(ended.status) || WEXITSTATUS(ended.status) != 0) {
         log_line("socketpair_workers: child " + std::to_string(ended.pid) + " " +
-                 describe_exit(ended.status) +
-                 (live[i].said_done ? "" : " without saying done"));
+                 describe_exit(ended.status) + (live[i].said_done ? "" : " without saying done"));
       }
       live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
     }
@@ -328,8 +327,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"notify", "pass-fd"}));
   command_line.app()
-      .add_option("--max-procs", max_procs,
-                  "notify: children alive at once (0: no limit); clients beyond wait in the backlog")
+      .add_option(
+          "--max-procs", max_procs,
+          "notify: children alive at once (0: no limit); clients beyond wait in the backlog")
       ->capture_default_str()
       ->check(CLI::Range(0, 100000));
   command_line.app()
@@ -338,8 +338,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   command_line.parse_or_exit(argc, argv);
   // A flag of the other mode is a mistake worth saying out loud, not a value to ignore.
-  const char* misplaced = mode == "notify" ? (command_line.app().count("--workers") ? "--workers" : nullptr)
-                                           : (command_line.app().count("--max-procs") ? "--max-procs" : nullptr);
+  const char* misplaced = mode == "notify"
+                              ? (command_line.app().count("--workers") ? "--workers" : nullptr)
+                              : (command_line.app().count("--max-procs") ? "--max-procs" : nullptr);
   if (misplaced != nullptr) {
     log_line(std::string("socketpair_workers: ") + misplaced + " does not apply to --mode " + mode +
              " (--max-procs is for notify, --workers for pass-fd)");
@@ -350,8 +351,9 @@ int main(int argc, char** argv) {
   install_stop_handlers();
   Server server{listen_or_exit(options.host, options.port, options.backlog), options.protocol,
                 command_line.protocol_config(
-                    false, "socketpair_workers serves each connection in its own process; no "
-                           "process can write to another's connections")};
+                    false,
+                    "socketpair_workers serves each connection in its own process; no "
+                    "process can write to another's connections")};
   // Only the parent accepts, right after poll() said "readable"; non-blocking, so a client that
   // vanished in between costs an EAGAIN, not a parent stuck in accept().
   set_nonblocking(server.listener.fd.get());

@@ -1,9 +1,8 @@
 // socketpair_workers' architecture behaviour in both modes, observed from outside: bytes, /proc
 // and the --trace log.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
@@ -20,7 +19,10 @@ namespace {
 using std::chrono::milliseconds;
 
 ServerProcess start_server(std::vector<std::string> extra) {
-  std::vector<std::string> args = {"--protocol", "echo", "--port", "0", "--trace"};
+  std::vector<std::string> args = {"--port", "0", "--trace"};
+  if (std::find(extra.begin(), extra.end(), "--protocol") == extra.end()) {
+    args.insert(args.end(), {"--protocol", "echo"});
+  }
   args.insert(args.end(), extra.begin(), extra.end());
   return ServerProcess(ServerProcess::server_binary("socketpair_workers"), args);
 }
@@ -61,8 +63,8 @@ TEST(SocketpairNotifyTest, AFinishedChildIsReapedAndTheWaitingClientServed) {
   const auto closed_at = std::chrono::steady_clock::now();
   first[0].close();
   EXPECT_EQ(second.read_exactly(6), "queued");
-  const auto waited = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() -
-                                                               closed_at);
+  const auto waited =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - closed_at);
   ::testing::Test::RecordProperty("handover_ms", static_cast<int>(waited.count()));
   EXPECT_TRUE(server.zombie_children().empty());
   EXPECT_EQ(server.stderr_text().find("without saying done"), std::string::npos)
@@ -225,6 +227,19 @@ TEST(SocketpairWorkersTest, RejectsBadOrMisplacedFlagsWithExitTwo) {
   EXPECT_NE(misplaced.stderr_text().find("--workers does not apply to --mode notify"),
             std::string::npos)
       << misplaced.stderr_text();
+}
+
+// Every protocol runs through make_session unchanged, in both modes: a timer deadline wakes a
+// child's blocking driver, and /broadcast is refused with a reason naming the architecture.
+TEST(SocketpairWorkersTest, ServesTimersAndRefusesBroadcastInBothModes) {
+  for (const char* mode : {"notify", "pass-fd"}) {
+    ServerProcess timer = start_server({"--protocol", "timer", "--mode", mode});
+    ASSERT_TRUE(timer.wait_ready()) << timer.error();
+    expect_timer_fires(timer.port());
+    ServerProcess websocket = start_server({"--protocol", "websocket", "--mode", mode});
+    ASSERT_TRUE(websocket.wait_ready()) << websocket.error();
+    expect_broadcast_refused(websocket.port(), "socketpair_workers");
+  }
 }
 
 }  // namespace

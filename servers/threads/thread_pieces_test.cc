@@ -1,5 +1,6 @@
 // The pieces of //servers/threads without a server process: the hub, mailboxes, the hand-off
 // queue, the thread roster, and the broadcasting driver over socketpairs with a FakeSession.
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -152,14 +153,15 @@ class BroadcastingDriverTest : public ::testing::Test {
   }
 
   BroadcastHub hub_;
+  // Members, so they outlive the driver threads (joined in TearDown).
+  FakeSession session_a_, session_b_, session_c_;
   std::vector<std::thread> drivers_;
 };
 
 TEST_F(BroadcastingDriverTest, AMessageReachesEveryMemberOnItsOwnThread) {
-  FakeSession session_a, session_b, session_c;
-  TestConnection a = start(session_a);
-  TestConnection b = start(session_b);
-  TestConnection c = start(session_c);
+  TestConnection a = start(session_a_);
+  TestConnection b = start(session_b_);
+  TestConnection c = start(session_c_);
   // Every "echo" line proves the previous "join" was handled (and the hub updated) first.
   ASSERT_TRUE(a.send_all("join g\nready\n"));
   ASSERT_EQ(a.read_exactly(6), "ready\n");

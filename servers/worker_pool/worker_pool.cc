@@ -65,8 +65,9 @@ int main(int argc, char** argv) {
   command_line.parse_or_exit(argc, argv);
   const CommonOptions& options = command_line.options();
   const ProtocolConfig config = command_line.protocol_config(
-      false, "worker_pool serves each connection in its own worker process; no process can write "
-             "to another's connections");
+      false,
+      "worker_pool serves each connection in its own worker process; no process can write "
+      "to another's connections");
 
   install_stop_handlers();
   install_child_exit_pipe();
@@ -135,15 +136,17 @@ int main(int argc, char** argv) {
     }
     const std::size_t budget = static_cast<std::size_t>(kRespawnsPerWorkerPerSecond * workers);
     for (const ChildExit& death : deaths) {
-      std::string line = "worker_pool: worker " + std::to_string(death.pid) + " " +
-                         describe_exit(death.status);
+      std::string line =
+          "worker_pool: worker " + std::to_string(death.pid) + " " + describe_exit(death.status);
       if (recent_respawns.size() < budget) {
         const pid_t replacement = start_worker();
         if (replacement > 0) {
           --owed;
           recent_respawns.push_back(now);
+          line += "; replaced by worker " + std::to_string(replacement);
+        } else {
+          line += "; no replacement yet (fork failed, retrying in a second)";
         }
-        line += "; replaced by worker " + std::to_string(replacement);
       } else {
         line += "; replacement held back: already " + std::to_string(budget) +
                 " respawns in the last second";

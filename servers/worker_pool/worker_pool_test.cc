@@ -1,9 +1,9 @@
 // worker_pool's architecture behaviour, observed from outside: bytes, /proc and its log.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <gtest/gtest.h>
-
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,7 +18,10 @@ namespace {
 using std::chrono::milliseconds;
 
 ServerProcess start_pool(std::vector<std::string> extra) {
-  std::vector<std::string> args = {"--protocol", "echo", "--port", "0", "--trace"};
+  std::vector<std::string> args = {"--port", "0", "--trace"};
+  if (std::find(extra.begin(), extra.end(), "--protocol") == extra.end()) {
+    args.insert(args.end(), {"--protocol", "echo"});
+  }
   args.insert(args.end(), extra.begin(), extra.end());
   return ServerProcess(ServerProcess::server_binary("worker_pool"), args);
 }
@@ -177,6 +180,17 @@ TEST(WorkerPoolTest, RejectsZeroWorkersWithExitTwo) {
   std::optional<int> status = server.wait_exit(milliseconds(2000));
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2) << server.stderr_text();
+}
+
+// Every protocol runs through make_session unchanged: a timer deadline wakes a child's blocking
+// driver, and /broadcast is refused with a reason naming the architecture.
+TEST(WorkerPoolTest, ServesTimersAndRefusesBroadcast) {
+  ServerProcess timer = start_pool({"--protocol", "timer", "--workers", "2"});
+  ASSERT_TRUE(timer.wait_ready()) << timer.error();
+  expect_timer_fires(timer.port());
+  ServerProcess websocket = start_pool({"--protocol", "websocket", "--workers", "2"});
+  ASSERT_TRUE(websocket.wait_ready()) << websocket.error();
+  expect_broadcast_refused(websocket.port(), "worker_pool");
 }
 
 }  // namespace

@@ -6,12 +6,14 @@ ALL_PROTOCOLS = ["echo", "eof", "length", "http", "websocket", "timer"]
 
 def conformance_test(
         arch,
+        name = None,
         args = [],
+        runner_args = [],
         concurrent = True,
         protocols = ALL_PROTOCOLS,
         size = "medium",
         tags = []):
-    """One cc_test per protocol, `<arch>_<protocol>`, and a test_suite `<arch>` of them all.
+    """One cc_test per protocol, `<name>_<protocol>`, and a test_suite `<name>` of them all.
 
     Each test starts //servers/<arch> with --protocol P --port 0 (plus `args`), runs every case
     of P as its own GoogleTest test `<P>.<group>.<case>`, then stops the server with SIGTERM.
@@ -19,25 +21,33 @@ def conformance_test(
 
     Args:
       arch: the architecture id; the binary is //servers/<arch>.
+      name: the suite's name, default `arch`; set it to test one architecture in several
+        configurations (e.g. name = "threads_pool", args = ["--mode", "pool"]).
       args: extra server flags, e.g. ["--workers", "4"].
+      runner_args: flags for the test runner itself, e.g. ["--package-eof=|"] or
+        ["--package-max-length=65536"] (the runner passes the limits on to the server).
       concurrent: False for architectures that serve one connection at a time; cases that need
-        two connections at once are then skipped (reported as skipped, not passed).
+        two connections at once are then skipped (reported as skipped, not passed). A concurrent
+        configuration must serve at least 21 connections at once (echo.concurrency opens 20
+        while another case's connection may still be closing): give process- or thread-limited
+        architectures enough workers in `args`.
       protocols: the protocols to test (default: all six).
       size: the Bazel test size.
       tags: extra tags.
     """
+    suite = name or arch
     tests = []
     for protocol in protocols:
-        name = "%s_%s" % (arch, protocol)
+        test_name = "%s_%s" % (suite, protocol)
         cc_test(
-            name = name,
+            name = test_name,
             size = size,
             data = ["//servers/%s" % arch],
             args = ["--arch=" + arch, "--protocol=" + protocol] +
                    ([] if concurrent else ["--sequential"]) +
-                   ["--server-arg=" + a for a in args],
+                   ["--server-arg=" + a for a in args] + runner_args,
             tags = tags + ["conformance"],
             deps = ["//tests/conformance:conformance_runner"],
         )
-        tests.append(":" + name)
-    native.test_suite(name = arch, tests = tests)
+        tests.append(":" + test_name)
+    native.test_suite(name = suite, tests = tests)

@@ -266,6 +266,12 @@ bool parse_flags(int argc, char** argv) {
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
   if (!archbench::conformance::parse_flags(argc, argv)) return 2;
+  const auto& cfg = archbench::conformance::config();
+  std::cout << "conformance: //servers/" << cfg.arch << ", package-max-length "
+            << cfg.options.package_max_length << ", ws-max-message " << cfg.options.ws_max_message
+            << ", package-eof \"" << archbench::conformance::printable(cfg.options.package_eof)
+            << "\", timeout " << cfg.options.io_timeout.count() << " ms"
+            << (cfg.sequential ? ", sequential" : "") << std::endl;
   for (const std::string& protocol : archbench::conformance::config().protocols) {
     archbench::conformance::register_protocol(protocol);
   }

@@ -1,0 +1,204 @@
+#include "servers/reactor/master.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "servers/core/accept.h"
+#include "servers/core/clock.h"
+#include "servers/core/server_log.h"
+#include "servers/core/stop_signal.h"
+#include "servers/process/child_exit_pipe.h"
+#include "servers/process/child_processes.h"
+#include "servers/reactor/control_channel.h"
+#include "servers/reactor/dispatcher.h"
+#include "servers/reactor/signal_pipe.h"
+
+namespace archbench::reactor {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr int kAcceptBatch = 128;
+constexpr milliseconds kAcceptPause{100};
+constexpr milliseconds kStartTimeout{10000};
+// The stop budget (DESIGN.md: exit within 2 s): reactors answer what is in flight for up to
+// kDrainTime, then the manager gets until kManagerDeadline to reap its children and exit.
+constexpr milliseconds kDrainTime{1200};
+constexpr milliseconds kManagerDeadline{1750};
+
+}  // namespace
+
+Master::Master(MasterShared& shared, ListenSocket& listener, UniqueFd control, pid_t manager)
+    : shared_(shared), listener_(listener), control_(std::move(control)), manager_(manager) {}
+
+int Master::run() {
+  for (int i = 0; i < shared_.options.reactors; ++i) {
+    reactors_.push_back(std::make_unique<ReactorThread>(i, shared_));
+    reactors_.back()->start();
+  }
+  if (!wait_for_workers()) return stop(1);
+  set_nonblocking(listener_.fd.get());
+  announce_ready(listener_);
+
+  for (;;) {
+    pollfd fds[5] = {
+        {stop_fd(), POLLIN, 0},
+        {control_.get(), POLLIN, 0},
+        {signal_pipe_fd(), POLLIN, 0},
+        {process::child_exit_fd(), POLLIN, 0},
+        {accept_paused_ ? -1 : listener_.fd.get(), POLLIN, 0},
+    };
+    const int n = ::poll(fds, 5, accept_paused_ ? static_cast<int>(kAcceptPause.count()) : -1);
+    if (n < 0 && errno != EINTR) {
+      log_line(std::string("reactor master: poll: ") + std::strerror(errno));
+      return stop(1);
+    }
+    if (stop_requested()) return stop(0);
+    if (n <= 0) {
+      accept_paused_ = false;  // the pause after running out of descriptors is over
+      continue;
+    }
+    if (fds[1].revents) take_announcements();
+    if (fds[2].revents) {
+      for (int signal_number : take_signals()) {
+        log_line(std::string("reactor master: ") +
+                 (signal_number == SIGUSR1 ? "SIGUSR1: reloading workers"
+                                           : "SIGUSR2: reloading task workers") +
+                 " one by one");
+        ::kill(manager_, signal_number);
+      }
+    }
+    if (fds[3].revents && manager_ended()) {
+      log_line("reactor master: the manager (pid " + std::to_string(manager_) + ") " +
+               process::describe_exit(manager_status_) + "; stopping");
+      return stop(1);
+    }
+    if (fds[4].revents) accept_batch();
+  }
+}
+
+// The first incarnation of every worker slot, before READY: a client that connects right after
+// READY then finds workers to serve it (it would only wait, not fail, otherwise).
+bool Master::wait_for_workers() {
+  const auto deadline = Clock::now() + kStartTimeout;
+  while (announced_ < shared_.options.workers) {
+    pollfd fds[3] = {{stop_fd(), POLLIN, 0},
+                     {control_.get(), POLLIN, 0},
+                     {process::child_exit_fd(), POLLIN, 0}};
+    const int n = ::poll(fds, 3, timeout_ms_until(deadline, Clock::now()));
+    if (stop_requested()) return false;
+    if (n == 0) {
+      log_line("reactor master: workers did not start within " +
+               std::to_string(kStartTimeout.count()) + " ms");
+      return false;
+    }
+    if (fds[1].revents) take_announcements();
+    if (fds[2].revents && manager_ended()) {
+      log_line("reactor master: the manager " + process::describe_exit(manager_status_) +
+               " during start-up");
+      return false;
+    }
+  }
+  return true;
+}
+
+void Master::take_announcements() {
+  for (;;) {
+    ReceivedAnnouncement received = receive_announcement(control_.get());
+    if (received.kind == ReceivedAnnouncement::Kind::kNothing) return;
+    if (received.kind != ReceivedAnnouncement::Kind::kAnnouncement) {
+      if (received.kind == ReceivedAnnouncement::Kind::kError) {
+        log_line(std::string("reactor master: control channel: ") + std::strerror(received.error));
+      }
+      return;  // closed: the manager is ending; SIGCHLD tells the rest
+    }
+    const WorkerAnnouncement& a = received.announcement;
+    if (received.fds.size() != reactors_.size()) {
+      log_line("reactor master: worker pid " + std::to_string(a.pid) + " came with " +
+               std::to_string(received.fds.size()) + " channels for " +
+               std::to_string(reactors_.size()) + " reactors; ignored");
+      continue;
+    }
+    ++announced_;
+    for (std::size_t r = 0; r < reactors_.size(); ++r) {
+      NewLink link;
+      link.slot = static_cast<int>(a.slot);
+      link.generation = a.generation;
+      link.pid = a.pid;
+      link.channel = std::move(received.fds[r]);
+      reactors_[r]->hand_link(std::move(link));
+    }
+  }
+}
+
+void Master::accept_batch() {
+  for (int i = 0; i < kAcceptBatch; ++i) {
+    AcceptResult accepted = accept_connection(listener_.fd.get(), SocketMode::kNonBlocking);
+    switch (accepted.kind) {
+      case AcceptResult::Kind::kAccepted: {
+        set_no_delay(accepted.fd.get());
+        NewConnection c;
+        c.address_key = client_address_key(accepted.fd.get());
+        c.socket = std::move(accepted.fd);
+        c.peer = std::move(accepted.peer);
+        c.session = next_session_++;
+        reactors_[next_reactor_]->hand_connection(std::move(c));
+        next_reactor_ = (next_reactor_ + 1) % reactors_.size();
+        break;
+      }
+      case AcceptResult::Kind::kNothingPending:
+        return;
+      case AcceptResult::Kind::kTransient:
+        break;
+      case AcceptResult::Kind::kOutOfDescriptors:
+        // The pending connection keeps the socket readable: retrying at once would spin.
+        log_line(std::string("reactor master: accept: ") + std::strerror(accepted.error) +
+                 "; pausing accept for " + std::to_string(kAcceptPause.count()) + " ms");
+        accept_paused_ = true;
+        return;
+      case AcceptResult::Kind::kFatal:
+        log_line(std::string("reactor master: accept: ") + std::strerror(accepted.error));
+        return;
+    }
+  }
+}
+
+bool Master::manager_ended() {
+  process::drain_child_exit_pipe();
+  if (manager_reaped_) return true;
+  int status = 0;
+  const pid_t pid = ::waitpid(manager_, &status, WNOHANG);
+  if (pid == manager_) {
+    manager_reaped_ = true;
+    manager_status_ = status;
+  }
+  return manager_reaped_;
+}
+
+int Master::stop(int code) {
+  const auto started = Clock::now();
+  listener_.fd.reset();  // new clients are refused from now on
+  if (!manager_reaped_) ::kill(manager_, SIGTERM);
+  for (auto& reactor : reactors_) reactor->request_stop(started + kDrainTime);
+  for (auto& reactor : reactors_) reactor->join();
+  // The manager has been stopping its children meanwhile; give it the rest of the budget.
+  while (!manager_ended() && Clock::now() < started + kManagerDeadline) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  if (!manager_reaped_) {
+    log_line("reactor master: the manager did not stop in time; SIGKILL");
+    ::kill(manager_, SIGKILL);
+    ::waitpid(manager_, &manager_status_, 0);
+    manager_reaped_ = true;
+  }
+  log_line("reactor: stopped");
+  return code;
+}
+
+}  // namespace archbench::reactor
