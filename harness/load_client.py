@@ -94,6 +94,29 @@ class LoadSpec:
         return LoadSpec(**values)
 
 
+def describe_load(protocol: str, parameters: dict[str, Any]) -> str:
+    """The load's shape in a few words, connections aside: '/broadcast 64 KiB', 'pipe 16',
+    'no keep-alive /bytes?n=4000', 'timer 1 ms'. Empty for a plain default load."""
+    words: list[str] = []
+    if not parameters.get("keepalive", True):
+        words.append("no keep-alive")
+    path = parameters.get("path")
+    if path and path != "/":
+        words.append(str(path))
+    size = parameters.get("message_size")
+    if size and protocol not in ("http", "timer") and size != 64:
+        words.append(f"{size // 1024} KiB" if size % 1024 == 0 else f"{size} B")
+    if parameters.get("pipeline", 1) not in (1, None):
+        words.append(f"pipe {parameters['pipeline']}")
+    if protocol == "timer" and parameters.get("timer_ms"):
+        words.append(f"timer {parameters['timer_ms']} ms")
+    if parameters.get("rate"):
+        words.append(f"rate {parameters['rate']:g}/s")
+    if (parameters.get("processes") or 1) > 1:
+        words.append(f"{parameters['processes']} clients")
+    return " ".join(words)
+
+
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from harness.load_client import describe_load
 from harness.results import ResultsDocument, RunRecord
 
 DASH = "–"
@@ -32,7 +33,7 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def main_table(document: ResultsDocument) -> str:
-    headers = ["architecture", "protocol", "conns", "req/s", "p50 µs", "p99 µs", "max µs",
+    headers = ["architecture", "protocol", "conns", "load", "req/s", "p50 µs", "p99 µs", "max µs",
                "errors", "CPU s", "CPU µs/req", "peak RSS MiB", "procs", "threads", "verdict"]
     rows = []
     for run in document.runs:
@@ -40,7 +41,7 @@ def main_table(document: ResultsDocument) -> str:
         errors = sum(run.errors.values())
         rows.append([
             name, run.protocol, str(run.parameters.get("connections", DASH)),
-            _fmt(run.throughput_rps), _fmt(run.latency_us.get("p50")),
+            describe_load(run.protocol, run.parameters) or DASH, _fmt(run.throughput_rps), _fmt(run.latency_us.get("p50")),
             _fmt(run.latency_us.get("p99")), _fmt(run.latency_us.get("max")),
             str(errors) if errors else "0", _fmt(run.cost.cpu_seconds, 2),
             _fmt(run.cost.cpu_per_request_us, 1), _mib(run.cost.peak_rss_bytes),

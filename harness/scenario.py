@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from harness import registry
-from harness.load_client import LoadSpec
+from harness.load_client import LoadSpec, describe_load
 
 # What each protocol's load looks like unless a scenario says otherwise.
 PROTOCOL_LOAD_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -63,7 +63,8 @@ class RunSpec:
     @property
     def title(self) -> str:
         name = f"{self.architecture} ({self.variant})" if self.variant else self.architecture
-        return f"{name} {self.protocol} c={self.load.connections}"
+        shape = describe_load(self.protocol, self.load.parameters())
+        return f"{name} {self.protocol} c={self.load.connections}" + (f" {shape}" if shape else "")
 
     def expected_seconds(self) -> float:
         """A guess for the progress ETA: start + warm-up + load + stop."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import pathlib
+import textwrap
 from typing import Optional
 
 import matplotlib
@@ -20,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 
 from harness import registry  # noqa: E402
+from harness.load_client import describe_load  # noqa: E402
 from harness.markdown_report import server_cpu  # noqa: E402
 from harness.results import ResultsDocument, RunRecord  # noqa: E402
 
@@ -42,6 +44,11 @@ def _save(fig: plt.Figure, path: pathlib.Path) -> pathlib.Path:
     return path
 
 
+def _suptitle(fig: plt.Figure, text: str) -> None:
+    """A figure title wrapped to the figure's width, so narrow charts do not clip it."""
+    fig.suptitle(textwrap.fill(text, width=max(40, int(fig.get_figwidth() * 12))))
+
+
 def _title(document: ResultsDocument, what: str) -> str:
     return f"{document.scenario}: {what}  ({document.machine.cpus} CPUs, {document.git_revision[:12]})"
 
@@ -53,7 +60,7 @@ def throughput_vs_connections(document: ResultsDocument, out: pathlib.Path
         lambda: collections.defaultdict(list))
     for run in document.runs:
         if run.throughput_rps is not None and run.parameters.get("connections"):
-            series[run.protocol][run.name].append(run)
+            series[run.protocol][series_name(run)].append(run)
     protocols = [p for p in sorted(series, key=_protocol_order) if any(
         len({r.parameters["connections"] for r in runs}) > 1 for runs in series[p].values())]
     if not protocols:
@@ -85,7 +92,7 @@ def throughput_vs_connections(document: ResultsDocument, out: pathlib.Path
         axis.set_title(protocol)
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=8, loc="upper left")
-    fig.suptitle(_title(document, "throughput vs connections (red ring: verdict not ok)"))
+    _suptitle(fig, _title(document, "throughput vs connections (red ring: verdict not ok)"))
     return _save(fig, out / "throughput_vs_connections.png")
 
 
@@ -93,11 +100,17 @@ def _protocol_order(protocol: str) -> int:
     return registry.PROTOCOLS.index(protocol) if protocol in registry.PROTOCOLS else 99
 
 
+def series_name(run: RunRecord) -> str:
+    """The architecture (and variant) plus the load's shape when it is not the default."""
+    shape = describe_load(run.protocol, run.parameters)
+    return f"{run.name} {shape}" if shape else run.name
+
+
 def _representative(document: ResultsDocument) -> dict[str, list[RunRecord]]:
-    """Per protocol, one run per name: the one with the most connections (the hardest load)."""
+    """Per protocol, one run per series: the one with the most connections (the hardest load)."""
     chosen: dict[tuple[str, str], RunRecord] = {}
     for run in document.runs:
-        key = (run.protocol, run.name)
+        key = (run.protocol, series_name(run))
         best = chosen.get(key)
         if best is None or run.parameters.get("connections", 0) > best.parameters.get(
                 "connections", 0):
@@ -126,14 +139,14 @@ def latency_percentiles(document: ResultsDocument, out: pathlib.Path) -> Optiona
         for run in runs:
             keys = [k for k in PERCENTILE_ORDER if run.latency_us.get(k) is not None]
             axis.plot(keys, [run.latency_us[k] for k in keys], marker="o",
-                      color=colour(run.architecture), label=run.name,
+                      color=colour(run.architecture), label=series_name(run),
                       linestyle="--" if run.reference or run.verdict != "ok" else "-")
         axis.set_yscale("log")
         axis.set_ylabel("latency µs (log)")
         axis.set_title(protocol)
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=7, ncol=2, loc="upper left")
-    fig.suptitle(_title(document, "latency percentiles (dashed: reference or verdict not ok)"))
+    _suptitle(fig, _title(document, "latency percentiles (dashed: reference or verdict not ok)"))
     return _save(fig, out / "latency_percentiles.png")
 
 
@@ -153,7 +166,7 @@ def _bars(document: ResultsDocument, out: pathlib.Path, file_name: str, what: st
         axis.set_visible(False)
     for axis, (protocol, pairs) in zip(axes.flat, sorted(grouped.items(),
                                                          key=lambda i: _protocol_order(i[0]))):
-        names = [r.name for r, _ in pairs]
+        names = [series_name(r) for r, _ in pairs]
         bars = axis.barh(names, [v for _, v in pairs],
                          color=[colour(r.architecture) for r, _ in pairs],
                          hatch=None, edgecolor=["red" if r.verdict != "ok" else "none"
@@ -166,7 +179,7 @@ def _bars(document: ResultsDocument, out: pathlib.Path, file_name: str, what: st
         axis.set_title(protocol)
         axis.grid(True, axis="x", alpha=0.3)
         axis.tick_params(axis="y", labelsize=8)
-    fig.suptitle(_title(document, what + " (red edge: verdict not ok)"))
+    _suptitle(fig, _title(document, what + " (red edge: verdict not ok)"))
     return _save(fig, out / file_name)
 
 
@@ -207,7 +220,7 @@ def timer_lateness(document: ResultsDocument, out: pathlib.Path) -> Optional[pat
         axis.set_title(group or "timers")
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=8)
-    fig.suptitle(_title(document, "timer lateness percentiles"))
+    _suptitle(fig, _title(document, "timer lateness percentiles"))
     return _save(fig, out / "timer_lateness.png")
 
 
@@ -218,8 +231,12 @@ def headline(document: ResultsDocument, out: pathlib.Path) -> Optional[pathlib.P
     protocols = [p for p in registry.PROTOCOLS if any(r.protocol == p for r in document.runs)]
     if not names or not protocols or (len(protocols) < 2 and document.scenario != "quick"):
         return None
-    cells = {(r.name, r.protocol): r for runs in _representative(document).values()
-             for r in runs}
+    cells: dict[tuple[str, str], RunRecord] = {}
+    for run in document.runs:  # one cell per (architecture, protocol): the most connections
+        best = cells.get((run.name, run.protocol))
+        if best is None or run.parameters.get("connections", 0) > best.parameters.get(
+                "connections", 0):
+            cells[(run.name, run.protocol)] = run
     best = {p: max((r.throughput_rps or 0) for r in document.runs if r.protocol == p) or 1
             for p in protocols}
     grid = [[((cells[(n, p)].throughput_rps or 0) / best[p]
@@ -243,8 +260,9 @@ def headline(document: ResultsDocument, out: pathlib.Path) -> Optional[pathlib.P
                       color="white" if shade > 0.6 else "black")
     axis.set_xticks(range(len(protocols)), protocols)
     axis.set_yticks(range(len(names)), names)
-    axis.set_title(_title(document, "req/s (shade: relative to the best per protocol; "
-                          "red: not ok)"), fontsize=9)
+    axis.set_title(textwrap.fill(_title(document, "req/s (shade: relative to the best per "
+                                        "protocol; red: not ok)"),
+                                 width=max(40, int(fig.get_figwidth() * 14))), fontsize=9)
     return _save(fig, out / "headline.png")
 
 
@@ -270,7 +288,7 @@ def stevens_cpu(document: ResultsDocument, out: pathlib.Path) -> Optional[pathli
         axis.grid(True, axis="x", alpha=0.3)
         axis.tick_params(axis="y", labelsize=8)
     axes[0].invert_yaxis()
-    fig.suptitle(_title(document, "design alternatives (compare ratios, not seconds)"))
+    _suptitle(fig, _title(document, "design alternatives (compare ratios, not seconds)"))
     return _save(fig, out / "stevens_cpu.png")
 
 

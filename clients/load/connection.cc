@@ -35,7 +35,7 @@ Connection::Connection(WorkerContext& context, std::uint32_t index, TimePoint st
 void Connection::start() {
   state_ = State::kWaiting;
   if (Clock::now() >= start_at_) {
-    keepalive_ ? begin_connect() : pump_disconnected();
+    connect_when_due();
   } else {
     arm_wake(start_at_);
   }
@@ -54,9 +54,7 @@ void Connection::begin_connect() {
 
 void Connection::on_connected(const std::error_code& error) {
   if (error) {
-    ++context_.stats.errors().connect;
-    close_socket();
-    reconnect_or_finish(/*after_failure=*/true);
+    fail(context_.stats.errors().connect, 1, Outcome::kReadError);
     return;
   }
   std::error_code ignored;
@@ -118,6 +116,11 @@ void Connection::pump() {
   if (exhausted && in_flight_.empty()) finish();
 }
 
+void Connection::connect_when_due() {
+  // A kept-alive connection connects at once; --no-keepalive waits for its next request.
+  keepalive_ ? begin_connect() : pump_disconnected();
+}
+
 void Connection::pump_disconnected() {
   const TimePoint now = Clock::now();
   if (run_closed_for_next(now)) {
@@ -153,7 +156,7 @@ void Connection::flush() {
                       if (generation != socket_generation_) return;
                       write_active_ = false;
                       if (error) {
-                        fail(Outcome::kWriteError);
+                        fail(context_.stats.errors().write, 1, Outcome::kWriteError);
                         return;
                       }
                       writing_.clear();
@@ -188,7 +191,7 @@ void Connection::on_read(const std::error_code& error, std::size_t n) {
       close_socket();
       reconnect_or_finish(/*after_failure=*/false);
     } else {
-      fail(Outcome::kReadError);
+      fail(context_.stats.errors().read, 1, Outcome::kReadError);
     }
     return;
   }
@@ -264,39 +267,25 @@ void Connection::reject_reply(std::string expected, std::string got, TimePoint n
   reconnect_or_finish(/*after_failure=*/true);
 }
 
-void Connection::fail(Outcome outcome) {
-  if (outcome == Outcome::kWriteError) {
-    ++context_.stats.errors().write;
-  } else {
-    ++context_.stats.errors().read;
-  }
+void Connection::fail(std::uint64_t& error_counter, std::uint64_t count, Outcome outcome) {
+  error_counter += count;
   drop_in_flight(outcome);
   close_socket();
   reconnect_or_finish(/*after_failure=*/true);
 }
 
 void Connection::sweep(TimePoint now) {
+  ErrorCounts& errors = context_.stats.errors();
   switch (state_) {
     case State::kConnecting:
-      if (now - connect_started_ >= timeout_) {
-        ++context_.stats.errors().connect;
-        close_socket();
-        reconnect_or_finish(/*after_failure=*/true);
-      }
+      if (now - connect_started_ >= timeout_) fail(errors.connect, 1, Outcome::kReadError);
       break;
     case State::kHandshaking:
-      if (now - connect_started_ >= timeout_) {
-        ++context_.stats.errors().timeout;
-        close_socket();
-        reconnect_or_finish(/*after_failure=*/true);
-      }
+      if (now - connect_started_ >= timeout_) fail(errors.timeout, 1, Outcome::kTimeout);
       break;
     case State::kReady:
       if (!in_flight_.empty() && now - in_flight_.front().intended >= timeout_ + server_delay_) {
-        context_.stats.errors().timeout += in_flight_.size();
-        drop_in_flight(Outcome::kTimeout);
-        close_socket();
-        reconnect_or_finish(/*after_failure=*/true);
+        fail(errors.timeout, in_flight_.size(), Outcome::kTimeout);  // each request once
       }
       break;
     case State::kWaiting:
@@ -342,7 +331,7 @@ void Connection::reconnect_or_finish(bool after_failure) {
     arm_wake(now + backoff);
     return;
   }
-  keepalive_ ? begin_connect() : pump_disconnected();
+  connect_when_due();
 }
 
 void Connection::finish() {
@@ -391,11 +380,7 @@ void Connection::arm_wake(TimePoint at) {
 void Connection::on_wake() {
   switch (state_) {
     case State::kWaiting:
-      if (run_closed_for_next(Clock::now())) {
-        finish();
-      } else {
-        keepalive_ ? begin_connect() : pump_disconnected();
-      }
+      run_closed_for_next(Clock::now()) ? finish() : connect_when_due();
       break;
     case State::kReady:
       pump();

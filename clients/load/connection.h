@@ -87,6 +87,7 @@ class Connection {
   void pump();
   // --no-keepalive between requests: connect when the next request is due.
   void pump_disconnected();
+  void connect_when_due();
   void flush();
   void on_wake();
   void arm_wake(TimePoint at);
@@ -97,7 +98,9 @@ class Connection {
   void drop_in_flight(Outcome outcome);
   // After a close: reconnect (at once, or after the failure backoff) or finish.
   void reconnect_or_finish(bool after_failure);
-  void fail(Outcome outcome);  // read or write error
+  // Adds `count` to `error_counter`, settles what was in flight as `outcome`, and replaces the
+  // connection after the backoff.
+  void fail(std::uint64_t& error_counter, std::uint64_t count, Outcome outcome);
   void reject_reply(std::string expected, std::string got, TimePoint now);  // wrong reply
   void finish();
   // The run accepts no request at or after the next one this connection would send.

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import unittest
 
-from harness.load_client import LoadResult, LoadSpec, merge_results, parse_load_json
+from harness.load_client import (LoadResult, LoadSpec, describe_load, merge_results,
+                                  parse_load_json)
 from harness.tests import junit
 
 
@@ -81,6 +82,21 @@ class ParseTest(unittest.TestCase):
         self.assertIsNone(result.throughput_rps)
         self.assertEqual(result.latency_us["p99"], None)
         self.assertEqual(result.errors, {})
+
+
+class DescribeLoadTest(unittest.TestCase):
+    def test_default_load_is_empty(self) -> None:
+        self.assertEqual(describe_load("echo", LoadSpec(message_size=64).parameters()), "")
+        self.assertEqual(describe_load("http", LoadSpec(path="/").parameters()), "")
+
+    def test_shapes(self) -> None:
+        ws = LoadSpec(path="/broadcast", message_size=65536).parameters()
+        self.assertEqual(describe_load("websocket", ws), "/broadcast 64 KiB")
+        self.assertEqual(describe_load("http", LoadSpec(path="/", pipeline=16).parameters()),
+                         "pipe 16")
+        stevens = LoadSpec(keepalive=False, path="/bytes?n=4000", processes=5).parameters()
+        self.assertEqual(describe_load("http", stevens), "no keep-alive /bytes?n=4000 5 clients")
+        self.assertEqual(describe_load("timer", LoadSpec(timer_ms=1).parameters()), "timer 1 ms")
 
 
 class MergeTest(unittest.TestCase):

@@ -72,7 +72,7 @@ class ResultsTest(unittest.TestCase):
 
     def test_markdown_lists_every_run(self) -> None:
         text = markdown_report.render(sample_document())
-        self.assertIn("| prefork (accept-lock fcntl) | http | 16 | 12,346 |", text)
+        self.assertIn("| prefork (accept-lock fcntl) | http | 16 | – | 12,346 |", text)
         self.assertIn("nginx (reference)", text)
         self.assertIn("errors: 3 errors (reset 1, timeout 2)", text)
 

@@ -1,5 +1,6 @@
 #include "servers/reactor/worker.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>

@@ -4,7 +4,7 @@
 // `--protocol P --host 127.0.0.1 --port 0` (plus the limits below and --server-arg values),
 // runs every case of that protocol as its own test named `<protocol>.<group>.<case>` (GoogleTest
 // suite `<protocol>`, test `<group>.<case>`), and ends with `<protocol>.server.stops_on_sigterm`:
-// SIGTERM, exit status 0 within 2 s, no child process left behind.
+// SIGTERM with an idle client connected, exit status 0 within 2 s, no child process left behind.
 //
 // A case that makes the server exit fails with the exit status and the server's stderr; the next
 // case starts a fresh server, so one crash does not fail the rest of the list.
@@ -26,9 +26,11 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "clients/conformance/blocking_socket.h"
 #include "clients/conformance/case_catalogue.h"
 #include "servers/testing/server_process.h"
 
@@ -166,6 +168,13 @@ void stop_with_sigterm(const std::string& protocol) {
   std::string error;
   ServerProcess* server = servers().get(protocol, error);
   ASSERT_NE(server, nullptr) << error;
+  // A client stays connected (idle) through the stop: a graceful stop must not wait for it.
+  std::optional<BlockingSocket> idle;
+  try {
+    idle.emplace(BlockingSocket::connect("127.0.0.1", server->port(), Millis(2000)));
+  } catch (const SocketError& error) {
+    ADD_FAILURE() << "could not connect before SIGTERM: " << error.what();
+  }
   const std::vector<pid_t> children = server->children();
   ASSERT_TRUE(server->send_signal(SIGTERM));
   const std::optional<int> status = server->wait_exit(std::chrono::seconds(2));
