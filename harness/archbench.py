@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import pathlib
 import shlex
 import sys
@@ -28,7 +27,7 @@ from harness.load_client import LoadSpec
 from harness.runner import RunOptions
 from harness.scenario import (FAULTS, PROTOCOL_LOAD_DEFAULTS, RunSpec, Scenario, load_scenario,
                               scenario_names)
-from harness.scenario_runner import ScenarioOptions, outcome_line, run_scenario
+from harness.scenario_runner import ScenarioOptions, run_scenario
 
 # (flag, LoadSpec field, type, help) for `run`.
 LOAD_FLAGS: tuple[tuple[str, str, type, str], ...] = (

@@ -12,6 +12,7 @@ SERVER_TARGETS = [
     "//servers/fork_limited",
     "//servers/socketpair_workers",
     "//servers/worker_pool",
+    "//servers/reactor",
     "//servers/event_loop",
     "//servers/threads",
     "//servers/asio",

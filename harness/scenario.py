@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import pathlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from harness import registry
@@ -220,7 +220,3 @@ def load_scenario(name_or_path: str) -> Scenario:
 def scenario_names() -> list[str]:
     return sorted(p.stem for p in scenario_dir().glob("*.json"))
 
-
-def with_overrides(spec: RunSpec, **load_changes: Any) -> RunSpec:
-    """A copy of `spec` with some load fields changed (used by `run` and tests)."""
-    return replace(spec, load=replace(spec.load, **load_changes))

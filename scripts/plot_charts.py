@@ -233,35 +233,44 @@ def headline(document: ResultsDocument, out: pathlib.Path) -> Optional[pathlib.P
         return None
     cells: dict[tuple[str, str], RunRecord] = {}
     for run in document.runs:  # one cell per (architecture, protocol): the most connections
-        best = cells.get((run.name, run.protocol))
-        if best is None or run.parameters.get("connections", 0) > best.parameters.get(
+        current = cells.get((run.name, run.protocol))
+        if current is None or run.parameters.get("connections", 0) > current.parameters.get(
                 "connections", 0):
             cells[(run.name, run.protocol)] = run
     best = {p: max((r.throughput_rps or 0) for r in document.runs if r.protocol == p) or 1
             for p in protocols}
-    grid = [[((cells[(n, p)].throughput_rps or 0) / best[p]
-              if (n, p) in cells and cells[(n, p)].verdict == "ok" else float("nan"))
-             for p in protocols] for n in names]
+    # NaN: ran but not ok (red); -1: not run (grey, the colormap's "under" colour).
+    grid = [[(-1.0 if (n, p) not in cells else
+              (cells[(n, p)].throughput_rps or 0) / best[p] if cells[(n, p)].verdict == "ok"
+              else float("nan")) for p in protocols] for n in names]
     fig, axis = plt.subplots(figsize=(1.6 * len(protocols) + 3, 0.5 * len(names) + 1.8),
                              layout="constrained")
     cmap = LinearSegmentedColormap.from_list("rel", ["#f7fbff", "#08519c"])
-    cmap.set_bad("#fde0dd")
+    cmap.set_bad("#fcbba1")
+    cmap.set_under("#eeeeee")
     axis.imshow(grid, cmap=cmap, vmin=0, vmax=1, aspect="auto")
     for i, name in enumerate(names):
         for j, protocol in enumerate(protocols):
             run = cells.get((name, protocol))
             if run is None:
-                text, shade = "–", 0.0
+                text, shade = "not run", 0.0
             elif run.verdict != "ok":
                 text, shade = run.verdict, 0.0
             else:
                 text, shade = f"{(run.throughput_rps or 0) / 1000:,.1f}k", grid[i][j]
             axis.text(j, i, text, ha="center", va="center", fontsize=8,
                       color="white" if shade > 0.6 else "black")
+    usual = collections.Counter(r.parameters.get("connections") for r in cells.values())
+    common = usual.most_common(1)[0][0] if usual else None
+    labels = []
+    for name in names:
+        own = {r.parameters.get("connections") for (n, _), r in cells.items() if n == name}
+        labels.append(f"{name} (c={own.pop()})" if len(own) == 1 and common not in own
+                      else name)
     axis.set_xticks(range(len(protocols)), protocols)
-    axis.set_yticks(range(len(names)), names)
+    axis.set_yticks(range(len(names)), labels)
     axis.set_title(textwrap.fill(_title(document, "req/s (shade: relative to the best per "
-                                        "protocol; red: not ok)"),
+                                        "protocol; red: verdict not ok; grey: not run)"),
                                  width=max(40, int(fig.get_figwidth() * 14))), fontsize=9)
     return _save(fig, out / "headline.png")
 

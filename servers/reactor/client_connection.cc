@@ -175,6 +175,7 @@ void ClientConnection::begin_stop() {
     close_now();  // everything was sent; the stop has no time to wait for the peer's FIN
     return;
   }
+  stopping_ = true;
   if (state_ != State::kOpen) return;
   // A stateful session owes nothing in particular; a framed one owes its numbered replies.
   state_ = splitter_->streaming() ? State::kClosing : State::kDraining;
@@ -248,7 +249,7 @@ void ClientConnection::advance() {
   }
   if (state_ != State::kClosing || unsent() > 0) return;
   ::shutdown(socket_.get(), SHUT_WR);
-  if (peer_eof_) {
+  if (peer_eof_ || stopping_) {
     close_now();
     return;
   }

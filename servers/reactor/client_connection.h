@@ -162,6 +162,7 @@ class ClientConnection final : public FramingSink {
   State state_ = State::kOpen;
   bool peer_eof_ = false;
   bool peer_eof_forwarded_ = false;
+  bool stopping_ = false;  // server stop: no lingering after the last byte
   bool paused_ = false;
   std::deque<Pending> window_;  // requests base_seq_, base_seq_ + 1, ... not yet written
   std::uint32_t base_seq_ = 1;

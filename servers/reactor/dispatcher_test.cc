@@ -25,7 +25,7 @@ TEST(DispatcherTest, RoundRobinSkipsWorkersThatTakeNoWork) {
   const std::vector<bool> middle_down = {true, false, true};
   std::vector<int> chosen;
   for (int i = 0; i < 4; ++i) chosen.push_back(d.choose(7, 0, middle_down, no_load));
-  EXPECT_EQ(chosen, (std::vector<int>{0, 2, 2, 0}));
+  EXPECT_EQ(chosen, (std::vector<int>{0, 2, 0, 2}));
   EXPECT_EQ(d.choose(7, 0, {false, false, false}, no_load), -1);
 }
 

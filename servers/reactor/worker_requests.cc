@@ -102,6 +102,12 @@ void Worker::on_open(int reactor, std::uint64_t session, std::string_view peer, 
 }
 
 void Worker::on_close(std::uint64_t session) {
+  if (trace_enabled()) {
+    auto peer = owned_.find(session);
+    trace_connection("close", (peer != owned_.end() ? peer->second + " " : std::string()) +
+                                  "session=" + std::to_string(session) +
+                                  " worker=" + std::to_string(setup_.slot));
+  }
   owned_.erase(session);
   auto it = sessions_.find(session);
   if (it == sessions_.end()) return;
