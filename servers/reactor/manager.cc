@@ -29,6 +29,9 @@ constexpr milliseconds kRetireSlack{1000};
 constexpr milliseconds kForkRetry{100};
 // Server stop: the whole tree has 2 s; the manager's children get this long before SIGKILL.
 constexpr milliseconds kStopGrace{1200};
+// The respawn brake: at most this many respawns of one slot per second.
+constexpr std::size_t kRespawnsPerSecond = 5;
+constexpr milliseconds kRespawnWindow{1000};
 
 }  // namespace
 
@@ -42,7 +45,8 @@ Manager::Manager(ManagerSetup setup)
       options_(*setup_.options),
       workers_(static_cast<std::size_t>(options_.workers)),
       task_workers_(static_cast<std::size_t>(options_.task_workers)),
-      task_board_index_(static_cast<std::size_t>(options_.task_workers), 0) {
+      task_board_index_(static_cast<std::size_t>(options_.task_workers), 0),
+      recent_respawns_(static_cast<std::size_t>(options_.workers + options_.task_workers)) {
   reinit_signal_pipe();
   process::install_child_exit_pipe();
   int fds[2];
@@ -115,7 +119,7 @@ void Manager::spawn_worker(int slot) {
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
       log_line(std::string("manager: socketpair: ") + std::strerror(errno));
       respawn_pending_.push_back(slot);
-      retry_at_ = Clock::now() + kForkRetry;
+      retry_at_ = earliest(retry_at_, Clock::now() + kForkRetry);
       return;
     }
     master_ends.emplace_back(fds[0]);
@@ -145,22 +149,23 @@ void Manager::spawn_worker(int slot) {
     log_line(std::string("manager: fork: ") + std::strerror(errno) + "; retrying worker " +
              std::to_string(slot));
     respawn_pending_.push_back(slot);
-    retry_at_ = Clock::now() + kForkRetry;
+    retry_at_ = earliest(retry_at_, Clock::now() + kForkRetry);
     return;
   }
   worker_ends.clear();  // the worker holds them now; our copies would hide its EOF
   workers_[slot] = Slot{pid, generation};
   children_.add(pid);
+  // Logged before the master hears of it, so the line precedes anything the worker serves.
+  if (trace_enabled()) {
+    log_line("trace: manager started worker " + std::to_string(slot) + " pid=" +
+             std::to_string(pid) + " generation=" + std::to_string(generation));
+  }
   std::vector<int> fds;
   for (const UniqueFd& end : master_ends) fds.push_back(end.get());
   if (!send_announcement(setup_.control.get(), WorkerAnnouncement{static_cast<std::uint32_t>(slot),
                                                                   generation, pid},
                          fds)) {
     log_line(std::string("manager: control channel: ") + std::strerror(errno));
-  }
-  if (trace_enabled()) {
-    log_line("trace: manager started worker " + std::to_string(slot) + " pid=" +
-             std::to_string(pid) + " generation=" + std::to_string(generation));
   }
 }
 
@@ -187,7 +192,7 @@ void Manager::spawn_task_worker(int slot) {
     log_line(std::string("manager: fork: ") + std::strerror(errno) + "; retrying task worker " +
              std::to_string(slot));
     task_respawn_pending_.push_back(slot);
-    retry_at_ = Clock::now() + kForkRetry;
+    retry_at_ = earliest(retry_at_, Clock::now() + kForkRetry);
     return;
   }
   task_workers_[slot] = Slot{pid, generation};
@@ -213,18 +218,42 @@ void Manager::on_child_exits() {
     }
     for (std::size_t s = 0; s < workers_.size(); ++s) {
       if (workers_[s].pid != e.pid) continue;
+      workers_[s].pid = 0;
+      const bool now = respawn_allowed(s);
       log_line("manager: worker " + std::to_string(s) + " (pid " + std::to_string(e.pid) + ") " +
-               process::describe_exit(e.status) + "; respawning");
-      spawn_worker(static_cast<int>(s));
+               process::describe_exit(e.status) + (now ? "; respawning" : "; respawning after a pause"));
+      if (now) {
+        spawn_worker(static_cast<int>(s));
+      } else {
+        respawn_pending_.push_back(static_cast<int>(s));
+        retry_at_ = earliest(retry_at_, Clock::now() + kRespawnWindow);
+      }
     }
     for (std::size_t s = 0; s < task_workers_.size(); ++s) {
       if (task_workers_[s].pid != e.pid) continue;
+      task_workers_[s].pid = 0;
+      const bool now = respawn_allowed(workers_.size() + s);
       log_line("manager: task worker " + std::to_string(s) + " (pid " + std::to_string(e.pid) +
-               ") " + process::describe_exit(e.status) + "; respawning");
+               ") " + process::describe_exit(e.status) +
+               (now ? "; respawning" : "; respawning after a pause"));
       report_lost_task(task_board_index_[s], e.pid, "died");
-      spawn_task_worker(static_cast<int>(s));
+      if (now) {
+        spawn_task_worker(static_cast<int>(s));
+      } else {
+        task_respawn_pending_.push_back(static_cast<int>(s));
+        retry_at_ = earliest(retry_at_, Clock::now() + kRespawnWindow);
+      }
     }
   }
+}
+
+bool Manager::respawn_allowed(std::size_t index) {
+  std::deque<TimePoint>& recent = recent_respawns_[index];
+  const TimePoint now = Clock::now();
+  while (!recent.empty() && now - recent.front() > kRespawnWindow) recent.pop_front();
+  if (recent.size() >= kRespawnsPerSecond) return false;
+  recent.push_back(now);
+  return true;
 }
 
 void Manager::report_lost_task(int board_index, pid_t task_worker, const char* how) {

@@ -74,6 +74,9 @@ class Manager {
   void enforce_deadlines();
   // A task worker ended (any way): if it held a job, tell the worker that asked.
   void report_lost_task(int board_index, pid_t task_worker, const char* how);
+  // True when slot `index` (workers first, then task workers) may be respawned now; otherwise
+  // the respawn is retried after a pause.
+  bool respawn_allowed(std::size_t index);
   std::optional<TimePoint> next_wake() const;
   const char* kind_name(Kind kind) const { return kind == Kind::kWorker ? "worker" : "task worker"; }
 
@@ -94,6 +97,9 @@ class Manager {
   std::vector<int> respawn_pending_;       // worker slots whose fork failed
   std::vector<int> task_respawn_pending_;  // task slots whose fork failed
   std::optional<TimePoint> retry_at_;
+  // Respawn brake: when each slot was last (re)started after a death, so a process that dies as
+  // soon as it starts is not re-forked in a tight loop.
+  std::vector<std::deque<TimePoint>> recent_respawns_;
 };
 
 // The body of the manager process.

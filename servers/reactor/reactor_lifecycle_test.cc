@@ -92,8 +92,8 @@ TEST(ReactorLifecycleTest, KillNineOfAWorkerIsRespawnedAndOtherWorkersAreUnaffec
     connections.push_back(TestConnection::connect(server.port()));
     ASSERT_EQ(connections.back().send_and_receive("hi\r\n", 4), "hi\r\n");
   }
+  ASSERT_TRUE(wait_until([&] { return current_workers(server.stderr_text()).size() == 2u; }, seconds(5)));
   std::map<int, pid_t> workers = current_workers(server.stderr_text());
-  ASSERT_EQ(workers.size(), 2u);
   for (auto& c : connections) {
     std::optional<std::uint64_t> session;
     ASSERT_TRUE(wait_until([&] { return (session = session_of(server.stderr_text(), local_port(c))).has_value(); },
@@ -135,8 +135,8 @@ TEST(ReactorLifecycleTest, Sigusr1ReloadsWorkersOneByOneWithoutFailingARequest) 
   ServerProcess server = start_reactor({"--protocol", "http", "--workers", "3", "--reactors", "2",
                                         "--dispatch-mode", "2", "--trace"});
   ASSERT_TRUE(server.wait_ready()) << server.error();
+  ASSERT_TRUE(wait_until([&] { return current_workers(server.stderr_text()).size() == 3u; }, seconds(5)));
   const std::map<int, pid_t> before = current_workers(server.stderr_text());
-  ASSERT_EQ(before.size(), 3u);
   BackgroundLoad load(server.port(), 8, BackgroundLoad::Kind::kHttp);
   ASSERT_TRUE(wait_until([&] { return load.succeeded() >= 500; }, seconds(10)));
   // Three reloads in a row, each under load.

@@ -1,4 +1,6 @@
 // reactor: every protocol through reactor threads and worker processes, byte for byte.
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -145,6 +147,31 @@ TEST(ReactorProtocolsTest, BadHttpIsAnsweredInOrderThenClosed) {
   r = big.exchange("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999\r\n\r\n", 1);
   ASSERT_EQ(r.size(), 1u) << big.error();
   EXPECT_EQ(r[0].status, 413);
+}
+
+// A reply for a connection that is gone by the time the worker answers is dropped by the
+// reactor (session ids are never reused, so it cannot reach a newer connection on the same fd).
+TEST(ReactorProtocolsTest, AReplyForAConnectionThatClosedMeanwhileIsDropped) {
+  ServerProcess server = start_reactor({"--protocol", "http", "--workers", "1", "--trace"});
+  ASSERT_TRUE(server.wait_ready()) << server.error();
+  {
+    HttpClient leaving(server.port());
+    ASSERT_TRUE(leaving.connection().send_all("GET /sleep?ms=200 HTTP/1.1\r\nHost: h\r\n\r\n"));
+    ASSERT_TRUE(wait_for_log(server, "trace: request session=1 seq=1"));
+    linger abort_on_close{1, 0};  // close with RST: the reactor closes its side at once
+    ::setsockopt(leaving.connection().fd(), SOL_SOCKET, SO_LINGER, &abort_on_close,
+                 sizeof(abort_on_close));
+  }
+  // Meanwhile new connections (likely on the same descriptor number) are served normally.
+  HttpClient next(server.port());
+  std::optional<http::ParsedResponse> r = next.get("/");
+  ASSERT_TRUE(r) << next.error();
+  EXPECT_EQ(r->body, "Hello World");
+  EXPECT_TRUE(wait_for_log(server, "trace: dropped reply session=1 seq=1 (connection closed)"))
+      << server.stderr_text();
+  r = next.get("/json");
+  ASSERT_TRUE(r) << next.error();
+  EXPECT_EQ(r->status, 200);
 }
 
 // GET /task hands the job to a task worker: the same (only) worker answers other requests

@@ -202,7 +202,7 @@ void Worker::on_stream(const MessageHeader& h, std::string_view payload) {
   if (h.type == MessageType::kPeerClosed) {
     state.session->on_peer_closed(now_, out_);
   } else {
-    count_request();
+    // Not counted for --max-request: a session's bytes are not requests (its upgrade was).
     trace_request(h.session, 0, "data");
     state.session->on_bytes(payload, now_, out_);
   }
