@@ -66,7 +66,7 @@ void expect_server(std::string_view frames_bytes, const std::vector<std::string>
   }
   std::size_t d = 0, g = 0;
   for (const ExpectedServerFrame& want : expected.frames) {
-    std::vector<ServerFrame>& source = want.broadcast ? group : direct;
+    const std::vector<ServerFrame>& source = want.broadcast ? group : direct;
     std::size_t& at = want.broadcast ? g : d;
     const std::string where = std::string(want.broadcast ? "broadcast" : "direct") + " frame " +
                               std::to_string(at);

@@ -1,7 +1,6 @@
 // Unit tests of the conformance client's own pieces: the WebSocket frame encoder and Accept
 // value against RFC 6455's examples, the UTF-8 checker, the catalogue's naming rules, and the
 // blocking socket and HTTP response reader against a scripted local peer.
-#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,6 +8,8 @@
 #include <set>
 #include <string>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "clients/conformance/case_catalogue.h"
 #include "clients/conformance/http_wire.h"

@@ -6,9 +6,11 @@ World"`), then
   1. throughput: alternates `wrk -t2 -c128 -d5s` and `load --threads 2 --connections 128
      --duration 5` PAIRS times and reports each pair's ratio ours/wrk and the median;
   2. latency at low load: wrk has no --rate, so its low-load p50 comes from one connection
-     (`wrk -t1 -c1 --latency`); ours runs open loop at --rate LOW_RATE on one connection
-     (wrk2-style, latency from the intended start) and closed loop on one connection, both
-     compared by p50.
+     (`wrk -t1 -c1 --latency`); ours runs closed loop on one connection and open loop at each
+     of LOW_RATES on one connection (wrk2-style, latency from the intended start; the p50 from
+     the actual send is recorded beside it), all compared by p50.
+Each run's client CPU time (user + system, from getrusage of the finished child) is recorded
+per request: the one number here that the machine's background load hardly moves.
 Stops nginx at the end (also on Ctrl-C or failure), and writes JSON and Markdown.
 
 Usage: /usr/bin/python3 clients/load/compare_with_wrk.py LOAD_BINARY OUT_DIR [PAIRS]
@@ -17,6 +19,7 @@ Client and server share the machine's cores: compare ratios of adjacent runs, no
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -27,7 +30,7 @@ import time
 
 PORT = 18080
 DURATION_S = 5
-LOW_RATE = 1000
+LOW_RATES = (1000, 10000)
 
 NGINX_CONF = """worker_processes 2;
 daemon off;
@@ -81,17 +84,34 @@ def micros(text):
     return float(value) * {"us": 1, "ms": 1e3, "s": 1e6}[unit]
 
 
+def children_cpu_s():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def with_cpu(result, cpu_before, duration_s=DURATION_S):
+    """Adds the run's CPU time per request (user + system of the finished child process)."""
+    cpu = children_cpu_s() - cpu_before
+    requests = result["requests_per_sec"] * duration_s
+    result["cpu_s"] = cpu
+    result["cpu_us_per_request"] = 1e6 * cpu / requests if requests else None
+    return result
+
+
 def run_wrk(threads, connections):
+    cpu_before = children_cpu_s()
     out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % DURATION_S,
                           "--latency", "http://127.0.0.1:%d/" % PORT],
                          capture_output=True, text=True, timeout=DURATION_S + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = micros(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"requests_per_sec": rps, "p50_us": p50, "errors": errors.group(1) if errors else ""}
+    return with_cpu({"requests_per_sec": rps, "p50_us": p50,
+                     "errors": errors.group(1) if errors else ""}, cpu_before)
 
 
 def run_ours(binary, threads, connections, rate=0):
+    cpu_before = children_cpu_s()
     with tempfile.NamedTemporaryFile(suffix=".json") as f:
         args = [binary, "--target", "127.0.0.1:%d" % PORT, "--protocol", "http",
                 "--threads", str(threads), "--connections", str(connections),
@@ -100,9 +120,12 @@ def run_ours(binary, threads, connections, rate=0):
             args += ["--rate", str(rate)]
         status = subprocess.run(args, timeout=DURATION_S + 30).returncode
         result = json.load(open(f.name))
-    return {"requests_per_sec": result["throughput"]["requests_per_sec"],
-            "p50_us": result["latency_us"]["p50"], "exit_status": status,
-            "errors": result["errors"]["total"]}
+    summary = {"requests_per_sec": result["throughput"]["requests_per_sec"],
+               "p50_us": result["latency_us"]["p50"], "exit_status": status,
+               "errors": result["errors"]["total"]}
+    if rate:
+        summary["uncorrected_p50_us"] = result["uncorrected_latency_us"]["p50"]
+    return with_cpu(summary, cpu_before)
 
 
 def main():
@@ -123,18 +146,26 @@ def main():
                 w = run_wrk(2, 128)
             throughput.append({"wrk": w, "ours": o,
                                "ratio": o["requests_per_sec"] / w["requests_per_sec"]})
-            print("pair %d: wrk %.0f, ours %.0f req/s, ratio %.3f" % (
-                i + 1, w["requests_per_sec"], o["requests_per_sec"], throughput[-1]["ratio"]))
+            print("pair %d: wrk %.0f, ours %.0f req/s, ratio %.3f; CPU us/request wrk %.2f, "
+                  "ours %.2f" % (i + 1, w["requests_per_sec"], o["requests_per_sec"],
+                                 throughput[-1]["ratio"], w["cpu_us_per_request"],
+                                 o["cpu_us_per_request"]))
         low = []
         for i in range(max(2, pairs // 2)):
-            w = run_wrk(1, 1)
-            open_loop = run_ours(binary, 1, 1, rate=LOW_RATE)
-            closed = run_ours(binary, 1, 1)
-            low.append({"wrk_c1": w, "ours_open_loop": open_loop, "ours_closed_c1": closed,
-                        "ratio_open": open_loop["p50_us"] / w["p50_us"],
-                        "ratio_closed": closed["p50_us"] / w["p50_us"]})
-            print("low load %d: p50 wrk -c1 %.1f us, ours open loop %d/s %d us, ours -c1 %d us" % (
-                i + 1, w["p50_us"], LOW_RATE, open_loop["p50_us"], closed["p50_us"]))
+            row = {"wrk_c1": run_wrk(1, 1), "ours_closed_c1": run_ours(binary, 1, 1)}
+            for rate in LOW_RATES:
+                row["ours_open_loop_%d" % rate] = run_ours(binary, 1, 1, rate=rate)
+            wrk_p50 = row["wrk_c1"]["p50_us"]
+            row["ratio_closed"] = row["ours_closed_c1"]["p50_us"] / wrk_p50
+            for rate in LOW_RATES:
+                row["ratio_open_%d" % rate] = row["ours_open_loop_%d" % rate]["p50_us"] / wrk_p50
+            low.append(row)
+            print("low load %d: p50 wrk -c1 %.1f us, ours -c1 %d us, ours open loop %s" % (
+                i + 1, wrk_p50, row["ours_closed_c1"]["p50_us"], ", ".join(
+                    "%d/s: %d us (from send %d us)" % (
+                        rate, row["ours_open_loop_%d" % rate]["p50_us"],
+                        row["ours_open_loop_%d" % rate]["uncorrected_p50_us"])
+                    for rate in LOW_RATES)))
     finally:
         stop_nginx(nginx)
 
@@ -144,15 +175,21 @@ def main():
             p["wrk"]["requests_per_sec"] for p in throughput),
         "ours_requests_per_sec_median": statistics.median(
             p["ours"]["requests_per_sec"] for p in throughput),
-        "low_load_p50_ratio_open_loop_median": statistics.median(p["ratio_open"] for p in low),
+        "cpu_us_per_request_wrk_median": statistics.median(
+            p["wrk"]["cpu_us_per_request"] for p in throughput),
+        "cpu_us_per_request_ours_median": statistics.median(
+            p["ours"]["cpu_us_per_request"] for p in throughput),
         "low_load_p50_ratio_closed_c1_median": statistics.median(p["ratio_closed"] for p in low),
     }
+    for rate in LOW_RATES:
+        summary["low_load_p50_ratio_open_loop_%d_median" % rate] = statistics.median(
+            p["ratio_open_%d" % rate] for p in low)
     document = {
         "benchmark": "clients/load vs wrk on nginx (return 200 \"Hello World\", 2 workers)",
         "machine": {"cpus": os.cpu_count(), "kernel": os.uname().release,
                     "load_average_at_end": os.getloadavg()},
         "parameters": {"duration_s": DURATION_S, "threads": 2, "connections": 128,
-                       "low_rate": LOW_RATE, "pairs": pairs},
+                       "low_rates": LOW_RATES, "pairs": pairs},
         "summary": summary, "throughput_pairs": throughput, "low_load": low,
     }
     with open(os.path.join(out_dir, "load_vs_wrk.json"), "w") as f:
@@ -163,22 +200,33 @@ def main():
                 "client and server (load average at the end: %.1f).\n\n" % (
                     os.cpu_count(), os.getloadavg()[0]))
         f.write("## Throughput, -t2 -c128, %d s, alternating\n\n" % DURATION_S)
-        f.write("| pair | wrk req/s | ours req/s | ours/wrk |\n|---|---|---|---|\n")
+        f.write("| pair | wrk req/s | ours req/s | ours/wrk | wrk CPU us/req | ours CPU us/req |\n"
+                "|---|---|---|---|---|---|\n")
         for i, p in enumerate(throughput):
-            f.write("| %d | %.0f | %.0f | %.3f |\n" % (
-                i + 1, p["wrk"]["requests_per_sec"], p["ours"]["requests_per_sec"], p["ratio"]))
-        f.write("\nMedian ratio ours/wrk: **%.3f** (goal >= 1.0)\n\n" %
-                summary["throughput_ratio_median"])
+            f.write("| %d | %.0f | %.0f | %.3f | %.2f | %.2f |\n" % (
+                i + 1, p["wrk"]["requests_per_sec"], p["ours"]["requests_per_sec"], p["ratio"],
+                p["wrk"]["cpu_us_per_request"], p["ours"]["cpu_us_per_request"]))
+        f.write("\nMedian ratio ours/wrk: **%.3f** (goal >= 1.0). Median client CPU per request "
+                "(user + system, includes the kernel's loopback work done in the client's "
+                "context): wrk %.2f us, ours %.2f us.\n\n" % (
+                    summary["throughput_ratio_median"],
+                    summary["cpu_us_per_request_wrk_median"],
+                    summary["cpu_us_per_request_ours_median"]))
         f.write("## p50 latency at low load\n\n")
-        f.write("| run | wrk -t1 -c1 p50 (us) | ours open loop %d/s, 1 conn (us) | "
-                "ours -c1 closed (us) |\n|---|---|---|---|\n" % LOW_RATE)
+        f.write("| run | wrk -t1 -c1 | ours -c1 closed | %s |\n|---|---|---|%s\n" % (
+            " | ".join("ours open loop %d/s (from send)" % r for r in LOW_RATES),
+            "---|" * len(LOW_RATES)))
         for i, p in enumerate(low):
-            f.write("| %d | %.1f | %d | %d |\n" % (i + 1, p["wrk_c1"]["p50_us"],
-                                                  p["ours_open_loop"]["p50_us"],
-                                                  p["ours_closed_c1"]["p50_us"]))
-        f.write("\nMedian p50 ratio ours/wrk: open loop %.3f, closed loop one connection %.3f "
-                "(goal: within 20%%)\n" % (summary["low_load_p50_ratio_open_loop_median"],
-                                          summary["low_load_p50_ratio_closed_c1_median"]))
+            f.write("| %d | %.1f | %d | %s |\n" % (
+                i + 1, p["wrk_c1"]["p50_us"], p["ours_closed_c1"]["p50_us"], " | ".join(
+                    "%d (%d)" % (p["ours_open_loop_%d" % r]["p50_us"],
+                                 p["ours_open_loop_%d" % r]["uncorrected_p50_us"])
+                    for r in LOW_RATES)))
+        f.write("\np50 in microseconds. Median p50 ratio ours/wrk: closed loop, one connection "
+                "%.3f; %s (goal: within 20%%).\n" % (
+                    summary["low_load_p50_ratio_closed_c1_median"], "; ".join(
+                        "open loop %d/s %.3f" % (r, summary[
+                            "low_load_p50_ratio_open_loop_%d_median" % r]) for r in LOW_RATES)))
     print(json.dumps(summary, indent=2))
 
 

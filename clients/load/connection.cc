@@ -76,13 +76,18 @@ void Connection::on_connected(const std::error_code& error) {
 
 bool Connection::run_closed_for_next(TimePoint now) const {
   // Closed loop asks about now; open loop about the next intended start, which may still lie
-  // inside the measurement even when now is past it (a backlog after a stall).
-  return context_.plan.closed(schedule_.next(now));
+  // inside the measurement even when now is past it (a backlog after a stall). Requests owed
+  // a resend keep the connection going either way.
+  return resend_.empty() && context_.plan.closed(schedule_.next(now));
 }
 
 void Connection::pump() {
   if (state_ != State::kReady) return;
   const TimePoint now = Clock::now();
+  for (; !resend_.empty() && in_flight_.size() < depth_; resend_.pop_front()) {
+    client_->append_request(out_);
+    in_flight_.push_back({resend_.front().intended, now, resend_.front().measured});
+  }
   bool exhausted = false;
   while (in_flight_.size() < depth_) {
     TimePoint intended = schedule_.next(now);
@@ -239,11 +244,11 @@ bool Connection::on_reply(const ReplyVerdict& verdict, TimePoint now) {
   context_.stats.record_reply(index_, request.intended, request.actual, now, server_delay_,
                               outcome, request.measured);
   if (verdict.peer_closes || !keepalive_) {
-    // The connection ends with this reply. Requests pipelined behind it cannot be answered.
-    if (!in_flight_.empty()) {
-      ++context_.stats.errors().read;
-      drop_in_flight(Outcome::kReadError);
-    }
+    // The connection ends with this reply, as the server announced (nginx does so after
+    // keepalive_requests). Requests pipelined behind it were never processed: like a browser,
+    // send them again on the next connection, keeping their intended starts.
+    resend_.assign(in_flight_.begin(), in_flight_.end());
+    in_flight_.clear();
     close_socket();
     reconnect_or_finish(/*after_failure=*/false);
     return false;
@@ -284,8 +289,9 @@ void Connection::sweep(TimePoint now) {
       if (now - connect_started_ >= timeout_) fail(errors.timeout, 1, Outcome::kTimeout);
       break;
     case State::kReady:
-      if (!in_flight_.empty() && now - in_flight_.front().intended >= timeout_ + server_delay_) {
-        fail(errors.timeout, in_flight_.size(), Outcome::kTimeout);  // each request once
+        if (!in_flight_.empty() && now - in_flight_.front().intended >= timeout_ + server_delay_) {
+        // Each request once, also those waiting to be sent again.
+        fail(errors.timeout, in_flight_.size() + resend_.size(), Outcome::kTimeout);
       }
       break;
     case State::kWaiting:
@@ -298,6 +304,9 @@ void Connection::sweep(TimePoint now) {
 }
 
 void Connection::drop_in_flight(Outcome outcome) {
+  // Requests waiting to be sent again share the fate of those on the wire.
+  in_flight_.insert(in_flight_.end(), resend_.begin(), resend_.end());
+  resend_.clear();
   for (const InFlight& request : in_flight_) {
     context_.stats.record_failure(index_, request.intended, request.actual, outcome,
                                   request.measured);
@@ -345,10 +354,11 @@ void Connection::finish() {
 void Connection::abort(bool settle) {
   if (!settle) {
     in_flight_.clear();  // cut off by the user, not by the server: not counted
+    resend_.clear();
     finish();
     return;
   }
-  context_.stats.errors().timeout += in_flight_.size();
+  context_.stats.errors().timeout += in_flight_.size() + resend_.size();
   drop_in_flight(Outcome::kTimeout);
   const TimePoint now = Clock::now();
   while (schedule_.open_loop() && !context_.plan.closed(schedule_.next(now))) {

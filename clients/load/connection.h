@@ -17,8 +17,12 @@
 //   * an open-loop request whose intended start is already --timeout old when the connection
 //     could send it is one timeout and is not sent (otherwise a long stall would cascade into
 //     timeouts of requests that were never on the wire);
-//   * a reset or an early close is one read (or write) error for the connection, whatever was
-//     in flight; a wrong reply is one wrong reply, and the connection is replaced because its
+//   * a reply that announces the close (HTTP "Connection: close", as nginx sends after
+//     keepalive_requests) ends the connection without an error; requests pipelined behind it
+//     were never processed and are sent again on the next connection, keeping their intended
+//     starts;
+//   * a reset or an unannounced close is one read (or write) error for the connection,
+//     whatever was in flight; a wrong reply is one wrong reply, and the connection is replaced because its
 //     byte stream no longer lines up with the requests.
 // Failed connects back off (10 ms doubling to 500 ms) so a refusing server is not hammered.
 //
@@ -103,7 +107,8 @@ class Connection {
   void fail(std::uint64_t& error_counter, std::uint64_t count, Outcome outcome);
   void reject_reply(std::string expected, std::string got, TimePoint now);  // wrong reply
   void finish();
-  // The run accepts no request at or after the next one this connection would send.
+  // The run accepts no request at or after the next one this connection would send, and no
+  // request is waiting to be sent again.
   bool run_closed_for_next(TimePoint now) const;
 
   WorkerContext& context_;
@@ -127,6 +132,9 @@ class Connection {
   int consecutive_failures_ = 0;
 
   std::deque<InFlight> in_flight_;
+  // Requests the server closed the connection on without answering (after a reply that
+  // announced the close); sent first on the next connection.
+  std::deque<InFlight> resend_;
   std::string out_;      // requests not yet handed to the socket
   std::string writing_;  // the buffer of the write in progress
   bool write_active_ = false;

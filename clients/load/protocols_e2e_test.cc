@@ -3,6 +3,8 @@
 // parsed and verified byte for byte.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "clients/load/engine.h"
 #include "clients/load/test_server.h"
 
@@ -104,6 +106,31 @@ INSTANTIATE_TEST_SUITE_P(
              }},
         Case{"http_sleep", Protocol::kHttp, [](Options& o) { o.path = "/sleep?ms=1"; }}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
+
+TEST(EndToEndTest, AnnouncedCloseResendsThePipelinedRequests) {
+  // Every third response says "Connection: close" and the server closes after it, dropping the
+  // requests pipelined behind it (nginx does this after keepalive_requests): no error, and the
+  // dropped requests are answered on the next connection.
+  ServerConfig config;
+  config.behaviour = Behaviour::kCustom;
+  auto answered = std::make_shared<int>(0);
+  config.reply_for = [answered](const std::string& pending) {
+    ServerConfig::CannedReply reply;
+    const auto end = pending.find("\r\n\r\n");
+    if (end == std::string::npos) return reply;
+    reply.used = end + 4;
+    reply.close = ++*answered % 3 == 0;
+    reply.bytes = std::string("HTTP/1.1 200 OK\r\nServer: t\r\nDate: d\r\n") +
+                  "Content-Type: text/plain\r\nContent-Length: 11\r\n" +
+                  (reply.close ? "Connection: close\r\n" : "") + "\r\nHello World";
+    return reply;
+  };
+  TestServer server(config);
+  Options o = options_for(server, Protocol::kHttp);
+  o.pipeline = 4;
+  expect_clean(run(o));
+  EXPECT_GE(server.connections_accepted(), kRequests / 3);
+}
 
 TEST(EndToEndErrorsTest, NotFoundCountsAsNon2xxNotAsWrong) {
   TestServer server(serving(Protocol::kHttp));

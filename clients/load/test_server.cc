@@ -48,23 +48,34 @@ class ScriptedSession : public std::enable_shared_from_this<ScriptedSession> {
       case Behaviour::kCustom: {
         pending_ += data;
         data.clear();
-        for (;;) {
-          auto [used, reply] = server_.config().reply_for(pending_);
-          if (used == 0) break;
-          pending_.erase(0, used);
-          data += reply;
+        bool close = false;
+        while (!close) {
+          ServerConfig::CannedReply reply = server_.config().reply_for(pending_);
+          if (reply.used == 0) break;
+          pending_.erase(0, reply.used);
+          data += reply.bytes;
+          close = reply.close;
         }
-        break;
+        write(std::move(data), close);
+        return;
       }
     }
     write(std::move(data));
   }
 
-  void write(std::string data) {
+  void write(std::string data, bool close_after = false) {
     auto owned = std::make_shared<std::string>(std::move(data));
     asio::async_write(socket_, asio::buffer(*owned),
-                      [self = shared_from_this(), owned](std::error_code error, std::size_t) {
-                        if (!error) self->read();
+                      [self = shared_from_this(), owned, close_after](std::error_code error,
+                                                                      std::size_t) {
+                        if (error) return;
+                        if (!close_after) {
+                          self->read();
+                          return;
+                        }
+                        std::error_code ignored;
+                        self->socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+                        self->socket_.close(ignored);
                       });
   }
 

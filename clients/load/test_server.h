@@ -36,9 +36,14 @@ struct ServerConfig {
   std::chrono::milliseconds stall_after{500};
   std::chrono::milliseconds stall_for{300};
   int corrupt_read = 100;
-  // kCustom: given everything received so far on a connection that is not yet answered,
-  // returns {bytes used, reply}; {0, ""} to wait for more.
-  std::function<std::pair<std::size_t, std::string>(const std::string&)> reply_for;
+  // kCustom: given everything received so far on a connection that is not yet answered, the
+  // bytes it used (0: wait for more), the reply, and whether to close after sending it.
+  struct CannedReply {
+    std::size_t used = 0;
+    std::string bytes;
+    bool close = false;
+  };
+  std::function<CannedReply(const std::string&)> reply_for;
   // kSession: which protocol, and its configuration.
   Protocol protocol = Protocol::kEcho;
   ProtocolConfig protocol_config;

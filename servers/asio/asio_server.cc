@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -73,8 +74,9 @@ void run_context(asio::io_context& context) {
 // Thread-safety: all methods run on io_context 0's thread.
 class Dealer {
  public:
-  Dealer(asio::io_context& context, UniqueFd listen_fd, std::vector<std::unique_ptr<Worker>>& workers,
-         Protocol protocol, const ProtocolConfig& config, threads::BroadcastHub& hub)
+  Dealer(asio::io_context& context, UniqueFd listen_fd,
+         std::vector<std::unique_ptr<Worker>>& workers, Protocol protocol,
+         const ProtocolConfig& config, threads::BroadcastHub& hub)
       : acceptor_(context), retry_(context), workers_(workers), protocol_(protocol),
         config_(config), hub_(hub) {
     sockaddr_storage address{};
@@ -112,7 +114,10 @@ class Dealer {
       try {
         auto connection = std::make_shared<AsioConnection>(
             std::move(socket), peer, make_session(protocol_, config_), target.registry, hub_);
-        asio::post(target.context, [connection] { connection->start(); });
+        // Moved, not copied: this thread must keep no reference, or the last one could be
+        // dropped here, destroying the connection on the wrong thread.
+        asio::post(target.context,
+                   [connection = std::move(connection)] { connection->start(); });
       } catch (const std::exception& e) {
         log_line(peer + ": " + e.what() + "; connection closed");
       }
@@ -188,8 +193,17 @@ int main(int argc, char** argv) {
     dealer.start();
     log_line("asio: " + std::to_string(workers.size()) +
              " io_contexts, one thread each; one acceptor deals connections round-robin");
-    for (std::size_t i = 1; i < workers.size(); ++i) {
-      workers[i]->thread = std::thread(run_context, std::ref(workers[i]->context));
+    try {
+      for (std::size_t i = 1; i < workers.size(); ++i) {
+        workers[i]->thread = std::thread(run_context, std::ref(workers[i]->context));
+      }
+    } catch (const std::system_error& e) {
+      log_line(std::string("asio: cannot start the threads: ") + e.what());
+      for (auto& worker : workers) worker->context.stop();
+      for (auto& worker : workers) {
+        if (worker->thread.joinable()) worker->thread.join();
+      }
+      return EXIT_FAILURE;
     }
     announce_ready(listener);  // every thread is there: /proc shows the final thread count
     run_context(first);  // the main thread is thread 0

@@ -25,11 +25,12 @@ using std::chrono::seconds;
 
 // --threads 1 puts the stubborn client of the back-pressure case on the same io_context (the
 // same thread) as the clients that must still be served.
-INSTANTIATE_TEST_SUITE_P(Asio, ArchitectureTest,
-                         ::testing::Values(ArchitectureCase{"asio", {"--threads", "1"}, true, true},
-                                           ArchitectureCase{"asio", {"--threads", "2"}, true, true},
-                                           ArchitectureCase{"asio", {"--threads", "3"}, true, true}),
-                         architecture_case_name);
+INSTANTIATE_TEST_SUITE_P(
+    Asio, ArchitectureTest,
+    ::testing::Values(ArchitectureCase{"asio", {"--threads", "1"}, true, true},
+                      ArchitectureCase{"asio", {"--threads", "2"}, true, true},
+                      ArchitectureCase{"asio", {"--threads", "3"}, true, true}),
+    architecture_case_name);
 
 ServerProcess start_asio(std::vector<std::string> args) {
   return ServerProcess(ServerProcess::server_binary("asio"), args);

@@ -64,16 +64,22 @@ void ClientConnection::on_readable() {
     close_now();  // reset by the peer: nobody to answer
     return;
   }
-  flush();
-  advance();
+  pump();
 }
 
 void ClientConnection::on_writable() {
   if (is_closed()) return;
+  pump();
+}
+
+// Sends what it can; if that made room, dispatches input the splitter kept; then moves the state
+// on. Every event ends here, so kept input never waits for an event that will not come.
+void ClientConnection::pump() {
   flush();
-  // The output drained: dispatch what the splitter kept while it was backed up.
-  if (state_ == State::kOpen && !paused_) splitter_->resume(*this);
-  flush();
+  if (state_ == State::kOpen && !paused_ && splitter_->holding()) {
+    splitter_->resume(*this);
+    flush();
+  }
   advance();
 }
 
@@ -129,9 +135,7 @@ void ClientConnection::on_reply(std::uint32_t seq, std::string_view bytes, std::
     slot.bytes.assign(bytes);
   }
   release_ready();
-  if (state_ == State::kOpen) splitter_->resume(*this);
-  flush();
-  advance();
+  pump();
 }
 
 void ClientConnection::release_ready() {
@@ -154,8 +158,7 @@ void ClientConnection::on_stream_out(std::string_view bytes, bool close) {
   }
   append_output(bytes);
   if (close) state_ = State::kClosing;
-  flush();
-  advance();
+  pump();
 }
 
 void ClientConnection::deliver_broadcast(std::string_view encoded) {
@@ -166,8 +169,7 @@ void ClientConnection::deliver_broadcast(std::string_view encoded) {
     return;
   }
   append_output(encoded);
-  flush();
-  advance();
+  pump();
 }
 
 void ClientConnection::begin_stop() {

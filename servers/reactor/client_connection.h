@@ -146,6 +146,8 @@ class ClientConnection final : public FramingSink {
   void release_ready();
   void append_output(std::string_view bytes);
   void flush();
+  // flush(), then dispatch kept input if that made room, then advance().
+  void pump();
   // State changes that follow from the window, the output and the peer's EOF.
   void advance();
   void update_pause();

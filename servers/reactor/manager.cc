@@ -47,7 +47,6 @@ Manager::Manager(ManagerSetup setup)
       task_workers_(static_cast<std::size_t>(options_.task_workers)),
       task_board_index_(static_cast<std::size_t>(options_.task_workers), 0),
       recent_respawns_(static_cast<std::size_t>(options_.workers + options_.task_workers)) {
-  reinit_signal_pipe();
   process::install_child_exit_pipe();
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
@@ -126,13 +125,12 @@ void Manager::spawn_worker(int slot) {
     worker_ends.emplace_back(fds[1]);
   }
   const std::uint32_t generation = workers_[slot].generation + 1;
-  const pid_t pid = process::fork_child([&]() -> int {
+  const pid_t pid = fork_with_private_signal_pipe([&]() -> int {
     // The child keeps its channel ends, the task queue's sending end and the notice pipe.
     for (UniqueFd& end : master_ends) ::close(end.release());
     ::close(setup_.control.release());
     ::close(retire_read_.release());
     if (task_queue_.receive_end) ::close(task_queue_.receive_end.release());
-    reinit_signal_pipe();
     WorkerSetup worker;
     worker.slot = slot;
     worker.generation = generation;
@@ -175,12 +173,11 @@ void Manager::spawn_task_worker(int slot) {
   const std::uint32_t generation = task_workers_[slot].generation + 1;
   TaskBoardEntry* entry = &board_->entry(board_index);
   entry->task_id.store(0);
-  const pid_t pid = process::fork_child([&]() -> int {
+  const pid_t pid = fork_with_private_signal_pipe([&]() -> int {
     ::close(setup_.control.release());
     ::close(retire_read_.release());
     ::close(retire_write_.release());
     ::close(task_queue_.send_end.release());
-    reinit_signal_pipe();
     TaskWorkerSetup task;
     task.slot = slot;
     task.queue = task_queue_.receive_end.get();

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -83,15 +84,19 @@ int Master::run() {
   }
 }
 
-// The first incarnation of every worker slot, before READY: a client that connects right after
-// READY then finds workers to serve it (it would only wait, not fail, otherwise).
+// The first incarnation of every worker slot, attached to every reactor thread, before READY: a
+// client that connects right after READY then finds every worker ready to serve it (it would
+// only wait, not fail, otherwise; but dispatch would be lopsided for the first requests).
 bool Master::wait_for_workers() {
   const auto deadline = Clock::now() + kStartTimeout;
-  while (announced_ < shared_.options.workers) {
-    pollfd fds[3] = {{stop_fd(), POLLIN, 0},
+  const std::uint64_t expected =
+      static_cast<std::uint64_t>(shared_.options.workers) * static_cast<std::uint64_t>(reactors_.size());
+  while (announced_ < shared_.options.workers || hellos_ < expected) {
+    pollfd fds[4] = {{stop_fd(), POLLIN, 0},
                      {control_.get(), POLLIN, 0},
-                     {process::child_exit_fd(), POLLIN, 0}};
-    const int n = ::poll(fds, 3, timeout_ms_until(deadline, Clock::now()));
+                     {process::child_exit_fd(), POLLIN, 0},
+                     {shared_.hellos.get(), POLLIN, 0}};
+    const int n = ::poll(fds, 4, timeout_ms_until(deadline, Clock::now()));
     if (stop_requested()) return false;
     if (n == 0) {
       log_line("reactor master: workers did not start within " +
@@ -103,6 +108,10 @@ bool Master::wait_for_workers() {
       log_line("reactor master: the manager " + process::describe_exit(manager_status_) +
                " during start-up");
       return false;
+    }
+    std::uint64_t count = 0;
+    if (fds[3].revents && ::read(shared_.hellos.get(), &count, sizeof(count)) == sizeof(count)) {
+      hellos_ += count;
     }
   }
   return true;

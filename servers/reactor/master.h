@@ -55,6 +55,7 @@ class Master {
   std::size_t next_reactor_ = 0;
   std::uint64_t next_session_ = 1;
   int announced_ = 0;
+  std::uint64_t hellos_ = 0;
   bool accept_paused_ = false;
 };
 

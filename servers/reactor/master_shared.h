@@ -6,6 +6,7 @@
 // they are a load estimate for dispatch mode 3, not a synchronisation point).
 #pragma once
 
+#include <sys/eventfd.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -24,7 +25,8 @@ struct MasterShared {
       : protocol(protocol),
         config(std::move(config)),
         options(options),
-        slot_load(new std::atomic<int>[static_cast<std::size_t>(options.workers)]) {
+        slot_load(new std::atomic<int>[static_cast<std::size_t>(options.workers)]),
+        hellos(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     for (int i = 0; i < options.workers; ++i) slot_load[i].store(0);
   }
 
@@ -33,6 +35,9 @@ struct MasterShared {
   const ReactorOptions options;
   // Requests in flight per worker slot, summed over reactor threads (dispatch mode 3).
   std::unique_ptr<std::atomic<int>[]> slot_load;
+  // An eventfd each reactor thread adds 1 to when a worker says hello on its channel: the main
+  // thread announces READY only once every reactor can reach every first worker.
+  UniqueFd hellos;
 };
 
 // An accepted client, on its way from the main thread to the reactor thread that will own it.

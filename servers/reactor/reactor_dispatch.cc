@@ -3,6 +3,7 @@
 // worker retires or dies. See reactor_thread.h for the loop.
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -131,6 +132,8 @@ void ReactorThread::on_hello(WorkerLink& l, pid_t pid) {
   l.state = WorkerLink::State::kActive;
   active_by_slot_[l.slot] = &l;
   update_available();
+  const std::uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(shared_.hellos.get(), &one, sizeof(one));
   if (trace_enabled()) {
     log_line("trace: reactor " + std::to_string(index_) + " attached worker " +
              std::to_string(l.slot) + " pid=" + std::to_string(pid) +

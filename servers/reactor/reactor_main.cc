@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   const std::uint64_t run_id = (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
                                static_cast<std::uint64_t>(::getpid());
 
-  const pid_t manager = process::fork_child([&]() -> int {
+  const pid_t manager = fork_with_private_signal_pipe([&]() -> int {
     listener.fd.reset();  // the manager and its children never accept
     master_end.reset();
     ManagerSetup setup;

@@ -62,6 +62,26 @@ TEST(ReactorProtocolsTest, HttpIsExactAndInOrderOverManyConnectionsAndWorkers) {
   for (int i = 0; i < kClients; ++i) EXPECT_EQ(errors[i], "") << "client " << i;
 }
 
+// 100 pipelined requests whose replies (10 MB) far exceed the reactor's output high-water mark
+// and its in-flight window: the reactor pauses and resumes the connection many times, and every
+// reply comes back, in order, byte for byte.
+TEST(ReactorProtocolsTest, DeepPipeliningPastEveryLimitIsAnsweredInFull) {
+  ServerProcess server = start_reactor(
+      {"--protocol", "http", "--reactors", "1", "--workers", "2", "--dispatch-mode", "3"});
+  ASSERT_TRUE(server.wait_ready()) << server.error();
+  HttpClient client(server.port());
+  std::string requests;
+  for (int i = 0; i < 100; ++i) {
+    requests += "GET /bytes?n=" + std::to_string(100000 + i) + " HTTP/1.1\r\nHost: h\r\n\r\n";
+  }
+  std::vector<http::ParsedResponse> r = client.exchange(requests, 100, seconds(30));
+  ASSERT_EQ(r.size(), 100u) << client.error();
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(r[i].body.size(), static_cast<std::size_t>(100000 + i)) << i;
+    EXPECT_TRUE(r[i].body == http::bytes_body(100000 + i)) << i;
+  }
+}
+
 // Echo through the idle-worker dispatch: 32 connections, random sizes, exact bytes.
 TEST(ReactorProtocolsTest, EchoIsExactOverManyConnections) {
   ServerProcess server = start_reactor(

@@ -11,12 +11,14 @@
 #include <string>
 
 #include "servers/core/server_log.h"
+#include "servers/process/child_processes.h"
 
 namespace archbench::reactor {
 namespace {
 
 std::atomic<int> g_read_fd{-1};
 std::atomic<int> g_write_fd{-1};
+sigset_t g_signals;  // the signals routed to the pipe (written before any fork)
 
 void on_signal(int signal_number) {
   const int saved_errno = errno;
@@ -43,8 +45,12 @@ void make_pipe() {
 }  // namespace
 
 void install_signal_pipe(std::initializer_list<int> signals) {
-  if (g_read_fd.load() < 0) make_pipe();
+  if (g_read_fd.load() < 0) {
+    make_pipe();
+    sigemptyset(&g_signals);
+  }
   for (int signal_number : signals) {
+    sigaddset(&g_signals, signal_number);
     struct sigaction action {};
     action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
@@ -55,6 +61,20 @@ void install_signal_pipe(std::initializer_list<int> signals) {
 
 void reinit_signal_pipe() {
   if (g_read_fd.load() >= 0) make_pipe();
+}
+
+pid_t fork_with_private_signal_pipe(const std::function<int()>& body) {
+  sigset_t previous;
+  ::sigprocmask(SIG_BLOCK, &g_signals, &previous);
+  const pid_t pid = process::fork_child([&]() -> int {
+    reinit_signal_pipe();
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);  // a pending signal now lands in our pipe
+    return body();
+  });
+  const int saved_errno = errno;
+  ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+  errno = saved_errno;
+  return pid;
 }
 
 int signal_pipe_fd() { return g_read_fd.load(); }

@@ -39,8 +39,9 @@ inline HttpReply http_get(TestConnection& connection, std::string_view target) {
 
 // The thread id in "trace: serve 127.0.0.1:<client_port> pid=<pid> tid=<tid>", waiting up to
 // `timeout` for the line. Needs the server started with --trace.
-inline std::optional<pid_t> serving_tid(const ServerProcess& server, std::uint16_t client_port,
-                                        std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+inline std::optional<pid_t> serving_tid(
+    const ServerProcess& server, std::uint16_t client_port,
+    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
   const std::string needle = "trace: serve 127.0.0.1:" + std::to_string(client_port) + " pid=";
   std::optional<pid_t> found;
   wait_until(
@@ -62,7 +63,8 @@ inline std::string websocket_handshake(TestConnection& connection, std::string_v
   // The key and its accept value are the example of RFC 6455 section 1.3.
   const std::string request = "GET " + std::string(path) +
                               " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                              "Connection: Upgrade\r\n"
+                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                               "Sec-WebSocket-Version: 13\r\n\r\n";
   if (!connection.send_all(request)) return {};
   return connection.read_until("\r\n\r\n");

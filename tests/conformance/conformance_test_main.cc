@@ -16,7 +16,6 @@
 //
 // Thread-safety: GoogleTest runs every test on the main thread; the server table is only
 // touched from there.
-#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -29,6 +28,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "clients/conformance/blocking_socket.h"
 #include "clients/conformance/case_catalogue.h"
