@@ -34,11 +34,7 @@ Connection::Connection(WorkerContext& context, std::uint32_t index, TimePoint st
 
 void Connection::start() {
   state_ = State::kWaiting;
-  if (Clock::now() >= start_at_) {
-    connect_when_due();
-  } else {
-    arm_wake(start_at_);
-  }
+  Clock::now() >= start_at_ ? connect_when_due() : arm_wake(start_at_);
 }
 
 // --- connecting ---------------------------------------------------------------------------
