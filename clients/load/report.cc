@@ -81,7 +81,7 @@ std::string describe_load(const Options& o) {
       if (!o.keepalive) what += ", a connection per request";
       break;
     case Protocol::kTimer:
-      what += ", AFTER " + std::to_string(o.timer_ms) + " ms";
+      what += ", AFTER " + std::to_string(o.timer_ms) + " ms; latency = lateness";
       break;
     case Protocol::kWebSocket:
       what += std::string(o.ws_binary ? ", binary " : ", text ") + std::to_string(o.message_size) + " B";

@@ -1,6 +1,7 @@
 // A tiny in-process TCP server on 127.0.0.1:0 for the load generator's tests, with one
-// misbehaviour chosen per instance: the failures the load generator must count, produced on
-// purpose. It runs its own Asio thread; the test drives run_load() against port().
+// behaviour chosen per instance: a misbehaviour the load generator must count (produced on
+// purpose), canned replies, or the protocol suite's own Session (a correct server for every
+// protocol). It runs its own Asio thread; the test drives run_load() against port().
 //
 // Thread-safety: construct and destroy on the test thread; the accessors are atomics and may be
 // read while the server runs.
