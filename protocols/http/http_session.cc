@@ -123,6 +123,7 @@ void HttpSession::on_request(const Now& now, SessionOutput& out) {
   if (websocket_only_ || websocket::is_upgrade_request(request)) {
     websocket::UpgradeResult result = websocket::upgrade(request, config_);
     reply.response.status = result.status;
+    reply.framing.head = request.method == "HEAD";  // a refused HEAD upgrade gets no body either
     reply.response.headers = std::move(result.headers);
     reply.response.body = std::move(result.body);
     if (!reply.response.body.empty()) reply.response.content_type = "text/plain";

@@ -276,5 +276,19 @@ TEST_F(HttpSessionTest, BacklogOverflowGets503AfterTheOwedReplies) {
   EXPECT_TRUE(later.close);
 }
 
+// Found by fuzzing (fuzz/corpus/http_session/crash-head_upgrade_refusal_has_body): a HEAD
+// request asking for a WebSocket upgrade was refused with a body (RFC 9110 9.3.2 forbids one).
+TEST_F(HttpSessionTest, RefusedHeadUpgradeCarriesNoBody) {
+  SessionOutput out = feed(
+      "HEAD /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  std::vector<ParsedResponse> r = responses(out.bytes, {true});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].status, 400);
+  EXPECT_TRUE(r[0].body.empty());
+  EXPECT_EQ(out.bytes.substr(out.bytes.size() - 4), "\r\n\r\n");  // nothing after the head
+  EXPECT_TRUE(out.close);
+}
+
 }  // namespace
 }  // namespace archbench::http

@@ -54,8 +54,11 @@ RequestParser::Result RequestParser::feed(std::string_view data) {
           return {Status::kNeedMore, used + r.consumed};
         }
         if (r.status == HeaderSectionReader::Status::kTooLarge) {
-          std::string_view partial =
-              section_reader_.buffered().empty() ? rest : section_reader_.buffered();
+          // Judge only the first max_header_section bytes, whether they came in one read or
+          // many: the verdict (414 or 431) must not depend on how the input was split.
+          std::string_view partial = section_reader_.buffered().empty()
+                                         ? rest.substr(0, limits_.max_header_section)
+                                         : section_reader_.buffered();
           if (target_already_too_long(partial, limits_.max_target)) {
             return fail({414, "request target too long"}, used + r.consumed);
           }

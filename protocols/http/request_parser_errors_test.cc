@@ -188,5 +188,21 @@ TEST(RequestParserErrors, ErrorStateIsSticky) {
   EXPECT_EQ(again.consumed, 0u);
 }
 
+// Found by fuzzing (fuzz/corpus/http_request_parser/crash-414_or_431_depends_on_read_size): when
+// the section limit ran out inside the target, the verdict was 414 if the whole request came in
+// one read (the target's full length was judged) and 431 if it came in pieces (only the first
+// max_header_section bytes were). Only those first bytes count now, however the input is split.
+TEST(RequestParserErrors, TooLongVerdictDoesNotDependOnTheSplit) {
+  RequestLimits limits;
+  limits.max_header_section = 64;
+  limits.max_target = 100;  // longer than the section: the section limit is what is exceeded
+  std::string input = "GET /" + std::string(140, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n";
+  for (std::size_t piece : {0u, 1u, 7u, 50u, 63u, 64u, 65u}) {
+    ParseOutcome outcome = parse_in_pieces(input, piece, limits);
+    ASSERT_TRUE(outcome.error.has_value()) << "piece " << piece;
+    EXPECT_EQ(outcome.error->status, 431) << "piece " << piece;
+  }
+}
+
 }  // namespace
 }  // namespace archbench::http
