@@ -89,14 +89,19 @@ bool has_control(std::string_view s) {
   return false;
 }
 
-// Every comma-separated element (identical duplicates may be merged) is `size` in decimal.
+// Every non-empty comma-separated element is `size` in decimal: identical duplicates may be
+// merged into a list, and empty list elements are ignored (RFC 9110 5.6.1, framing_fields.cc).
 bool content_length_is(std::string_view value, std::size_t size) {
+  std::size_t elements = 0;
   while (true) {
     const std::size_t comma = value.find(',');
     std::string_view element = http::trim_ows(value.substr(0, comma));
-    while (element.size() > 1 && element.front() == '0') element.remove_prefix(1);
-    if (element != std::to_string(size)) return false;
-    if (comma == std::string_view::npos) return true;
+    if (!element.empty()) {
+      while (element.size() > 1 && element.front() == '0') element.remove_prefix(1);
+      if (element != std::to_string(size)) return false;
+      ++elements;
+    }
+    if (comma == std::string_view::npos) return elements > 0;
     value.remove_prefix(comma + 1);
   }
 }

@@ -43,7 +43,7 @@ int Master::run() {
     reactors_.push_back(std::make_unique<ReactorThread>(i, shared_));
     reactors_.back()->start();
   }
-  if (!wait_for_workers()) return stop(1);
+  if (!wait_for_workers()) return stop(stop_requested() ? 0 : 1);
   set_nonblocking(listener_.fd.get());
   announce_ready(listener_);
 
