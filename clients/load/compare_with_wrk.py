@@ -20,6 +20,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import signal
 import socket
 import statistics
@@ -168,6 +169,7 @@ def main():
                     for rate in LOW_RATES)))
     finally:
         stop_nginx(nginx)
+        shutil.rmtree(directory, ignore_errors=True)
 
     summary = {
         "throughput_ratio_median": statistics.median(p["ratio"] for p in throughput),
