@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "servers/core/clock.h"
@@ -52,24 +55,37 @@ const char* drive_end_name(DriveEnd end) {
   return "?";
 }
 
-DriveEnd serve_blocking(UniqueFd socket, Session& session, const std::string& peer) {
+DriveEnd serve_blocking(UniqueFd socket, Session& session, const std::string& peer,
+                        BroadcastPort* broadcast) {
   const int fd = socket.get();
   std::vector<char> buffer(kReadChunk);
+  std::vector<std::shared_ptr<const std::string>> mail;
   SessionOutput out;
   bool peer_eof = false;
 
-  // Hands what one session call produced to the socket and the log.
+  // Hands what one session call produced to the group, the socket and the log.
   // Returns the end of the connection, or nothing to go on.
   auto flush = [&]() -> std::optional<DriveEnd> {
+    std::string group;
+    if (broadcast != nullptr) {
+      // The group as the session reports it now: the sender's messages go there even when it
+      // closes in the same call; only its membership ends at once.
+      group = session.broadcast_group();
+      broadcast->set_group(out.close ? std::string_view() : std::string_view(group));
+    }
     if (!out.log.empty()) log_line(peer + ": " + out.log);
-    if (!out.broadcasts.empty()) {
+    if (broadcast == nullptr && !out.broadcasts.empty()) {
       log_line(peer + ": broadcast is not available in a blocking architecture; dropped");
     }
     WriteResult written = write_all(fd, out.bytes);
     const bool close = out.close;
+    std::vector<std::string> broadcasts = std::move(out.broadcasts);
     out.clear();
     if (written == WriteResult::kStopped) return DriveEnd::kStopped;
     if (written == WriteResult::kPeerGone) return DriveEnd::kPeerGone;
+    if (broadcast != nullptr && !broadcasts.empty()) {
+      broadcast->publish(group, std::move(broadcasts));
+    }
     if (close) {
       close_gracefully(std::move(socket), peer_eof);
       return DriveEnd::kSessionClosed;
@@ -85,13 +101,28 @@ DriveEnd serve_blocking(UniqueFd socket, Session& session, const std::string& pe
       close_gracefully(std::move(socket), true);
       return DriveEnd::kPeerClosed;
     }
-    // After EOF the socket stays readable forever, so only the stop pipe and the clock matter.
-    pollfd fds[2] = {{stop_fd(), POLLIN, 0}, {fd, static_cast<short>(peer_eof ? 0 : POLLIN), 0}};
-    int ready = ::poll(fds, peer_eof ? 1 : 2, timeout_ms_until(deadline, Clock::now()));
+    // After EOF the socket stays readable forever, so it leaves the poll set (poll() skips
+    // negative descriptors), as does the doorbell when there is no port.
+    pollfd fds[3] = {{stop_fd(), POLLIN, 0},
+                     {peer_eof ? -1 : fd, POLLIN, 0},
+                     {broadcast != nullptr ? broadcast->doorbell_fd() : -1, POLLIN, 0}};
+    int ready = ::poll(fds, 3, timeout_ms_until(deadline, Clock::now()));
     if (ready < 0 && errno != EINTR) return DriveEnd::kPeerGone;
     if (fds[0].revents != 0 || stop_requested()) return DriveEnd::kStopped;
     const Now now = read_now();
 
+    if (fds[2].revents != 0) {
+      mail.clear();
+      if (!broadcast->take(mail)) {
+        log_line(peer + ": does not read its broadcasts (mailbox over " +
+                 std::to_string(broadcast->mailbox_limit()) + " bytes); closing");
+        return DriveEnd::kPeerGone;
+      }
+      for (const std::shared_ptr<const std::string>& message : mail) {
+        session.on_broadcast(*message, out);
+        if (auto end = flush()) return *end;
+      }
+    }
     if (deadline && *deadline <= now.steady) {
       session.on_deadline(now, out);
       if (auto end = flush()) return *end;

@@ -1,9 +1,12 @@
 // The blocking driver over socketpairs with a FakeSession: exact bytes, partial writes, EPIPE,
-// peer close, close requests, deadlines.
+// peer close, close requests, deadlines, and broadcast through a scripted BroadcastPort.
 #include "servers/core/blocking_driver.h"
 
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -19,6 +22,65 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::FakeSession;
 using testing::TestConnection;
+
+// A BroadcastPort the test scripts: deliver() queues a message and rings an eventfd doorbell (from
+// the test thread); the driver's calls are recorded in order. Thread-safety: deliver(),
+// set_overflowed() and events() from any thread, the overrides from the driver thread.
+class ScriptedPort : public BroadcastPort {
+ public:
+  ScriptedPort() : doorbell_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+  void deliver(std::string message) {
+    std::lock_guard lock(mutex_);
+    waiting_.push_back(std::make_shared<const std::string>(std::move(message)));
+    ring();
+  }
+  // Every later take() reports overflow.
+  void set_overflowed() {
+    std::lock_guard lock(mutex_);
+    overflowed_ = true;
+    ring();
+  }
+  std::vector<std::string> events() {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+
+  int doorbell_fd() const override { return doorbell_.get(); }
+  bool take(std::vector<std::shared_ptr<const std::string>>& messages) override {
+    std::lock_guard lock(mutex_);
+    std::uint64_t count = 0;
+    EXPECT_EQ(::read(doorbell_.get(), &count, sizeof(count)), 8);
+    messages = std::move(waiting_);
+    waiting_.clear();
+    return !overflowed_;
+  }
+  std::size_t mailbox_limit() const override { return 10; }
+  void set_group(std::string_view group) override {
+    std::lock_guard lock(mutex_);
+    if (group != group_) events_.push_back("group " + std::string(group));
+    group_ = group;
+  }
+  void publish(std::string_view group, std::vector<std::string>&& messages) override {
+    std::lock_guard lock(mutex_);
+    for (const std::string& m : messages) {
+      events_.push_back("publish " + std::string(group) + " " + m);
+    }
+  }
+
+ private:
+  void ring() {
+    std::uint64_t one = 1;
+    EXPECT_EQ(::write(doorbell_.get(), &one, sizeof(one)), 8);
+  }
+
+  UniqueFd doorbell_;
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<const std::string>> waiting_;
+  bool overflowed_ = false;
+  std::string group_;
+  std::vector<std::string> events_;
+};
 
 // Runs serve_blocking on one end of a socketpair in a thread; the test talks on the other end.
 class BlockingDriverTest : public ::testing::Test {
@@ -36,6 +98,10 @@ class BlockingDriverTest : public ::testing::Test {
   void start() {
     driver_ = std::thread([this] { end_ = serve_blocking(UniqueFd(server_end_), session_, "peer:1"); });
   }
+  void start_with_port() {
+    driver_ = std::thread(
+        [this] { end_ = serve_blocking(UniqueFd(server_end_), session_, "peer:1", &port_); });
+  }
   DriveEnd finish() {
     driver_.join();
     return end_;
@@ -47,6 +113,7 @@ class BlockingDriverTest : public ::testing::Test {
   }
 
   FakeSession session_;
+  ScriptedPort port_;
   int server_end_ = -1;
   TestConnection client_;
   std::thread driver_;
@@ -149,6 +216,40 @@ TEST_F(BlockingDriverTest, SessionLogLinesNameThePeerAndBroadcastsAreDropped) {
   const std::string log = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(log.find("peer:1: fake log line"), std::string::npos) << log;
   EXPECT_NE(log.find("peer:1: broadcast is not available"), std::string::npos) << log;
+}
+
+TEST_F(BlockingDriverTest, WithAPortMembershipFollowsTheSessionAndBroadcastsArePublished) {
+  start_with_port();
+  ASSERT_TRUE(client_.send_all("join g\nok\n"));
+  EXPECT_EQ(client_.read_exactly(3), "ok\n");
+  ASSERT_TRUE(client_.send_all("shout hi\nshout there\nok\n"));
+  EXPECT_EQ(client_.read_exactly(3), "ok\n");
+  // Mail from "other connections" reaches on_broadcast, in order, and its reply is written.
+  port_.deliver("a");
+  port_.deliver("b");
+  EXPECT_EQ(client_.read_exactly(6), "[a][b]");
+  // Closing leaves the group; what the closing call shouts still goes to the old group.
+  ASSERT_TRUE(client_.send_all("shout last\nclose\n"));
+  EXPECT_EQ(client_.read_until_eof(), "closing\n");
+  EXPECT_EQ(finish(), DriveEnd::kSessionClosed);
+  EXPECT_EQ(port_.events(), (std::vector<std::string>{"group g", "publish g hi",
+                                                      "publish g there", "group ",
+                                                      "publish g last"}));
+}
+
+TEST_F(BlockingDriverTest, WithAPortAnOverflowedMailboxClosesTheConnectionWithALogLine) {
+  ::testing::internal::CaptureStderr();
+  start_with_port();
+  ASSERT_TRUE(client_.send_all("join g\nok\n"));
+  EXPECT_EQ(client_.read_exactly(3), "ok\n");
+  port_.set_overflowed();
+  port_.deliver("lost");
+  EXPECT_EQ(client_.read_until_eof(), "");  // nothing of the lost mail is delivered
+  EXPECT_EQ(finish(), DriveEnd::kPeerGone);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(log.find("peer:1: does not read its broadcasts (mailbox over 10 bytes); closing"),
+            std::string::npos)
+      << log;
 }
 
 }  // namespace
