@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Counts the individual test cases in the test.xml files under a bazel-testlogs tree.
+"""Counts the individual test cases in the test.xml files under one or more bazel-testlogs trees.
 
 Prints one line, `N passed, N failed`, so a CI run that executed nothing shows 0 passed.
 A test target whose XML has no <testcase> (a crash before the runner wrote anything) counts as
@@ -37,12 +37,18 @@ def count(root: pathlib.Path):
 
 
 def main() -> int:
-    root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "bazel-testlogs")
-    if not root.exists():
-        print(f"{root} does not exist", file=sys.stderr)
-        print("0 passed, 0 failed")
-        return 1
-    passed, failed, failures = count(root.resolve())
+    roots = [pathlib.Path(arg) for arg in sys.argv[1:]] or [pathlib.Path("bazel-testlogs")]
+    passed = failed = 0
+    failures = []
+    for root in roots:
+        if not root.exists():
+            print(f"{root} does not exist", file=sys.stderr)
+            failed += 1
+            failures.append(f"{root}: no test logs")
+            continue
+        p, f, names = count(root.resolve())
+        passed, failed = passed + p, failed + f
+        failures.extend(names)
     for name in failures[:50]:
         print(f"FAILED: {name}")
     print(f"{passed} passed, {failed} failed")
