@@ -3,7 +3,8 @@
 
 Prints one line, `N passed, N failed`, so a CI run that executed nothing shows 0 passed.
 A test target whose XML has no <testcase> (a crash before the runner wrote anything) counts as
-one failed case. Exit status 1 when anything failed or nothing ran.
+one failed case. `--check NAME=STATUS` adds a check that ran outside Bazel (e.g. the fuzz smoke
+run) as one case: passed when STATUS is 0. Exit status 1 when anything failed or nothing ran.
 """
 import pathlib
 import sys
@@ -37,9 +38,18 @@ def count(root: pathlib.Path):
 
 
 def main() -> int:
-    roots = [pathlib.Path(arg) for arg in sys.argv[1:]] or [pathlib.Path("bazel-testlogs")]
+    args = sys.argv[1:]
+    checks = [arg for arg in args if arg.startswith("--check=")]
+    roots = [pathlib.Path(arg) for arg in args if arg not in checks] or [pathlib.Path("bazel-testlogs")]
     passed = failed = 0
     failures = []
+    for check in checks:
+        name, _, status = check[len("--check="):].partition("=")
+        if status == "0":
+            passed += 1
+        else:
+            failed += 1
+            failures.append(f"{name} (exit status {status})")
     for root in roots:
         if not root.exists():
             print(f"{root} does not exist", file=sys.stderr)
