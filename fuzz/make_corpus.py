@@ -14,6 +14,7 @@ import hmac
 import os
 import struct
 import sys
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
@@ -27,7 +28,8 @@ def split_input(payload, options=0, lengths=(), scale16=False):
     return header + bytes((n // unit) - 1 for n in lengths) + payload
 
 
-# Cuts used in rotation so the seeds of one target are fed in different ways.
+# Cuts so the seeds of one target are fed in different ways; each seed's cut is chosen by a hash
+# of its name, so adding a seed does not change the files of the others.
 CUTS = [(), (7,), (1, 2, 3), (64,), (5, 200, 1), (13, 29)]
 
 
@@ -48,11 +50,11 @@ def clean(target):
 
 
 def write_all(target, seeds, options=0):
-    """seeds: {name: payload} or {name: (payload, options)}; cuts rotate through CUTS."""
+    """seeds: {name: payload} or {name: (payload, options)}."""
     clean(target)
-    for i, (name, seed) in enumerate(sorted(seeds.items())):
+    for name, seed in sorted(seeds.items()):
         payload, opts = seed if isinstance(seed, tuple) else (seed, options)
-        write(target, name, split_input(payload, opts, CUTS[i % len(CUTS)]))
+        write(target, name, split_input(payload, opts, CUTS[zlib.crc32(name.encode()) % len(CUTS)]))
 
 
 # --- HTTP -----------------------------------------------------------------------------------
@@ -110,6 +112,7 @@ HTTP_REQUESTS = {
     "cl_plus": req(b"POST /echo HTTP/1.1\nHost: a\nContent-Length: +5\n", b"abcde"),
     "cl_space": req(b"POST /echo HTTP/1.1\nHost: a\nContent-Length: 4 2\n"),
     "cl_empty": req(b"POST /echo HTTP/1.1\nHost: a\nContent-Length:\n"),
+    "cl_list_empty_element": req(b"POST /echo HTTP/1.1\nHost: a\nContent-Length: 2,\n", b"ab"),
     "cl_huge": req(b"POST /echo HTTP/1.1\nHost: a\nContent-Length: 1000000000000000000000\n"),
     "http10_te": req(b"POST /echo HTTP/1.0\nTransfer-Encoding: chunked\n", b"0\r\n\r\n"),
     "long_target": req(b"GET /" + b"a" * 300 + b" HTTP/1.1\nHost: a\n"),
