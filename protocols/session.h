@@ -38,6 +38,8 @@ std::string_view protocol_name(Protocol protocol);
 const std::vector<Protocol>& all_protocols();
 
 inline constexpr std::size_t kDefaultPackageMaxLength = 2u << 20;  // 2 MiB
+// nginx's client_header_timeout default.
+inline constexpr std::chrono::milliseconds kDefaultHeaderTimeout{60000};
 
 // Everything a session needs to know about the server that runs it. Built once from the
 // command line and shared read-only by all sessions.
@@ -56,6 +58,10 @@ struct ProtocolConfig {
   // Process-per-connection designs cannot; they set the reason, sent in the 501 body.
   bool can_broadcast = false;
   std::string broadcast_refusal = "this architecture serves each connection in its own process";
+  // HTTP and the WebSocket handshake: how long one request's header section may take to arrive,
+  // timed from its first byte (a slowloris defence, like nginx's client_header_timeout). When it
+  // passes the session answers 408 and closes. Zero disables it. The body is not covered.
+  std::chrono::milliseconds header_timeout = kDefaultHeaderTimeout;
 
   std::size_t websocket_max_message() const {
     return ws_max_message != 0 ? ws_max_message : package_max_length;
@@ -95,7 +101,9 @@ class Session {
   virtual void on_peer_closed(const Now& now, SessionOutput& out) { out.close = true; }
 
   // The earliest time at which the driver must call on_deadline; nullopt when nothing is due.
-  // Timer protocol commands and delayed HTTP replies (/sleep) use it.
+  // Timer protocol commands, delayed HTTP replies (/sleep) and the HTTP header timeout use it.
+  // Drivers call it after every call into the session (some for every connection on every
+  // wake-up), so implementations keep it O(1).
   virtual std::optional<TimePoint> next_deadline() const { return std::nullopt; }
   virtual void on_deadline(const Now& now, SessionOutput& out) {}
 

@@ -41,6 +41,10 @@ bool is_token(const std::string& s) {
 
 }  // namespace
 
+bool Options::broadcast() const {
+  return protocol == Protocol::kWebSocket && path.substr(0, path.find('?')) == "/broadcast";
+}
+
 std::string validate(const Options& o) {
   if (o.port == 0) return "--target host:port is required";
   if (o.threads < 1 || o.threads > 256) return "--threads must be 1..256";
@@ -69,6 +73,17 @@ std::string validate(const Options& o) {
   if (!o.keepalive && o.pipeline > 1) {
     return "--no-keepalive sends one request per connection; it cannot be combined with "
            "--pipeline";
+  }
+  if (o.broadcast()) {
+    if (!o.keepalive) return "--no-keepalive cannot be used on /broadcast: members must stay";
+    if (o.connections > kMaxBroadcastMembers) {
+      return "--connections must be at most " + std::to_string(kMaxBroadcastMembers) +
+             " on /broadcast";
+    }
+    if (o.message_size < kBroadcastTagSize) {
+      return "--message-size must be at least " + std::to_string(kBroadcastTagSize) +
+             " on /broadcast (each message starts with its sender's tag)";
+    }
   }
   if (o.timer_ms < 0 || o.timer_ms > 3'600'000) return "--timer-ms must be 0..3600000";
   if (o.rate < 0 || o.rate > 1e8) return "--rate must be 0 (closed loop) .. 1e8 per second";
@@ -111,7 +126,10 @@ ParseOutcome parse_options(const std::vector<std::string>& args) {
   app.add_option("--eof", o.eof, "EOF delimiter (the server's --package-eof)");
   app.add_option("--seed", o.seed, "Seed of the per-connection random payloads")
       ->capture_default_str();
-  app.add_option("--path", o.path, "HTTP request path (with query)")->capture_default_str();
+  app.add_option("--path", o.path,
+                 "HTTP request path (with query); WebSocket handshake path, where /broadcast "
+                 "selects broadcast mode")
+      ->capture_default_str();
   app.add_option("--method", o.method, "HTTP method")->capture_default_str();
   app.add_option("--body-size", o.body_size, "HTTP request body bytes")->capture_default_str();
   app.add_option("--pipeline", o.pipeline, "Requests in flight per connection")

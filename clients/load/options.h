@@ -41,7 +41,8 @@ struct Options {
   // Requests kept in flight per connection (every protocol; HTTP calls it pipelining).
   int pipeline = 1;
 
-  // websocket
+  // websocket: the handshake goes to `path`; on /broadcast (query aside) the client runs in
+  // broadcast mode (see broadcast()).
   bool ws_binary = false;
 
   // timer: AFTER <timer_ms> <id>
@@ -64,9 +65,20 @@ struct Options {
   bool quiet = false;           // no summary on stdout (for --json users)
 
   bool open_loop() const { return rate > 0; }
+  // WebSocket broadcast mode: every connection joins the server's /broadcast group, sends
+  // tagged messages, and verifies that each member receives every message exactly once, in
+  // each sender's order (DESIGN.md, "websocket"; broadcast_group.h).
+  bool broadcast() const;
   // What the summary's "Running ..." line and the JSON "parameters" show.
   std::string target() const { return host + ":" + std::to_string(port); }
 };
+
+// Broadcast mode keeps one counter per (receiver, sender) pair: this bounds it (8 MiB), and a
+// bigger group would mostly measure the client's own fan-out work anyway.
+inline constexpr int kMaxBroadcastMembers = 1024;
+// Every broadcast message starts with a tag of this many bytes (broadcast_message.h), so
+// --message-size must be at least that.
+inline constexpr std::size_t kBroadcastTagSize = 24;
 
 struct ParseOutcome {
   std::optional<Options> options;  // set when the run should go ahead

@@ -5,7 +5,9 @@
 //
 // Replies are matched in order: the k-th complete reply answers the k-th request. Every
 // protocol here guarantees that order on one connection (HTTP pipelining included; timer
-// requests all ask for the same delay, so they fire in order).
+// requests all ask for the same delay, so they fire in order). WebSocket broadcast mode is the
+// exception: messages of every group member arrive, each with a tag that names its sender and
+// number, and the connection sorts them out with the BroadcastGroup.
 //
 // Thread-safety: one instance per connection, used by that connection's thread only.
 #pragma once
@@ -14,9 +16,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "clients/load/broadcast_message.h"
 #include "clients/load/options.h"
 
 namespace archbench::load {
@@ -26,12 +30,21 @@ struct ReplyVerdict {
     kOk,
     kWrong,       // not the reply the request asks for (any protocol)
     kHttpStatus,  // a well-formed HTTP reply whose status is not 2xx
+    // The server refused the workload as not implemented by its design (501 to the /broadcast
+    // handshake, DESIGN.md); `got` holds the reason it gave. Only as a handshake verdict.
+    kUnsupported,
   };
   Kind kind = Kind::kOk;
   int http_status = 0;
   // The server will close the connection after this reply (HTTP "Connection: close"); the
   // connection reconnects without counting an error.
   bool peer_closes = false;
+  // Broadcast mode: the message's tag, when it could be read (also on a kWrong verdict whose
+  // body was bad, so order tracking goes on).
+  std::optional<BroadcastTag> tag;
+  // A kWrong reply after which the byte stream still lines up (a well-framed broadcast message
+  // with a bad tag or body): the connection counts it and goes on instead of starting over.
+  bool stream_intact = false;
   // Filled only when kind != kOk: short, printable descriptions for the report.
   std::string expected;
   std::string got;
@@ -42,6 +55,7 @@ struct ParseStep {
     kNeedMore,   // every byte given was used; the reply (or handshake) is not complete yet
     kHandshake,  // the opening handshake finished (verdict says whether it was accepted)
     kReply,      // one reply finished; `verdict` judges it
+    kPing,       // the server sent a ping; its pong waits in take_output() (RFC 6455 5.5.2)
   };
   Event event = Event::kNeedMore;
   std::size_t used = 0;  // bytes of the input that belong to what finished (or all of them)
@@ -55,8 +69,13 @@ class ProtocolClient {
   // protocol has one, and returns whether it has one (then requests wait for kHandshake).
   virtual bool start(std::string& out) { return false; }
 
-  // Appends the next request's bytes.
+  // Appends the next request's bytes. In WebSocket broadcast mode the k-th call of the
+  // client's lifetime sends the message with sequence number k.
   virtual void append_request(std::string& out) = 0;
+
+  // Appends bytes the protocol owes the server outside of any request (the pong that answers a
+  // ping) and forgets them. Call after a kPing step.
+  virtual void take_output(std::string& out) {}
 
   // The delay the server adds on purpose before answering (timer protocol: AFTER <ms>); the
   // connection subtracts it, so the histogram records lateness. Zero for the others.

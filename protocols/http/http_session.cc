@@ -23,6 +23,7 @@ HttpSession::HttpSession(const ProtocolConfig& config, bool websocket_only)
       websocket_only_(websocket_only),
       max_unread_(config.package_max_length + kMaxHeaderSection),
       parser_(limits_for(config)),
+      header_clock_(config.header_timeout),
       app_(config),
       writer_(config.server_name) {}
 
@@ -32,12 +33,16 @@ void HttpSession::on_bytes(std::string_view data, const Now& now, SessionOutput&
     return;
   }
   if (closing_ || (reading_done_ && !upgrade_pending_)) return;  // nothing more is read
+  if (header_clock_.expired(now.steady)) {
+    on_header_timeout(now, out);  // these bytes came too late to complete the header
+    return;
+  }
   if (!unread_.empty()) {
     keep_unread(data, now, out);
     return;
   }
   // The usual path: parse straight from the driver's buffer.
-  std::size_t used = consume(data, now, out);
+  std::size_t used = consume(data, now.steady, now, out);
   std::string_view rest = data.substr(used);
   if (rest.empty()) return;
   if (upgraded_) {
@@ -51,6 +56,7 @@ void HttpSession::on_bytes(std::string_view data, const Now& now, SessionOutput&
 void HttpSession::keep_unread(std::string_view rest, const Now& now, SessionOutput& out) {
   if (unread_.size() + rest.size() <= max_unread_) {
     unread_.append(rest);
+    unread_arrival_ = now.steady;
     return;
   }
   // The client keeps pipelining while replies are owed: stop reading, answer what was parsed,
@@ -79,13 +85,16 @@ bool HttpSession::backlog_full() const {
   return queue_.size() >= kMaxQueuedReplies || queued_body_bytes_ >= kMaxQueuedBodyBytes;
 }
 
-std::size_t HttpSession::consume(std::string_view input, const Now& now, SessionOutput& out) {
+std::size_t HttpSession::consume(std::string_view input, TimePoint arrival, const Now& now,
+                                 SessionOutput& out) {
   std::size_t used = 0;
   while (!reading_done_ && used < input.size() && !backlog_full()) {
     RequestParser::Result r = parser_.feed(input.substr(used));
     used += r.consumed;
     switch (r.status) {
       case RequestParser::Status::kNeedMore:
+        // A half-closed peer can never complete the header: no clock for it.
+        if (!peer_closed_) header_clock_.after_need_more(parser_, arrival);
         // A 100 Continue must not overtake replies still owed to earlier requests; without
         // it the client sends the body after its own timeout anyway.
         if (parser_.take_expect_continue() && queue_.empty()) {
@@ -93,9 +102,11 @@ std::size_t HttpSession::consume(std::string_view input, const Now& now, Session
         }
         return used;
       case RequestParser::Status::kError:
+        header_clock_.stop();
         on_parse_error(now, out);
         return used;
       case RequestParser::Status::kComplete:
+        header_clock_.stop();
         on_request(now, out);
         parser_.reset();
         break;
@@ -113,6 +124,16 @@ void HttpSession::on_parse_error(const Now& now, SessionOutput& out) {
   reply.framing.close = true;
   out.log = "http: " + std::to_string(error.status) + " " + std::string(error.reason);
   reading_done_ = true;
+  deliver(std::move(reply), now, out);
+}
+
+void HttpSession::on_header_timeout(const Now& now, SessionOutput& out) {
+  out.log = header_clock_.describe(parser_, now.steady);
+  header_clock_.stop();
+  reading_done_ = true;
+  Pending reply;
+  reply.response = header_timeout_response(header_clock_.limit());
+  reply.framing.close = true;
   deliver(std::move(reply), now, out);
 }
 
@@ -192,7 +213,7 @@ void HttpSession::drain(const Now& now, SessionOutput& out) {
     }
     // Parse input kept back while the backlog was full.
     if (unread_.empty() || reading_done_ || backlog_full()) break;
-    std::size_t used = consume(unread_, now, out);
+    std::size_t used = consume(unread_, unread_arrival_, now, out);
     unread_.erase(0, used);
     if (upgraded_) continue;  // hand the rest over (loop body above)
     if (reading_done_ && !upgrade_pending_) unread_.clear();
@@ -210,14 +231,18 @@ void HttpSession::on_peer_closed(const Now& now, SessionOutput& out) {
     return;
   }
   peer_closed_ = true;
+  header_clock_.stop();
   drain(now, out);
 }
 
 std::optional<TimePoint> HttpSession::next_deadline() const {
   if (upgraded_) return upgraded_->next_deadline();
-  if (queue_.empty() || closing_) return std::nullopt;
+  if (closing_) return std::nullopt;
+  const std::optional<TimePoint>& header = header_clock_.deadline();
+  if (queue_.empty()) return header;
   // The head of the queue is always a deferred reply: anything ready is flushed at once.
-  return queue_.front().due.value_or(TimePoint::min());
+  const TimePoint reply = queue_.front().due.value_or(TimePoint::min());
+  return header && *header < reply ? *header : reply;
 }
 
 void HttpSession::on_deadline(const Now& now, SessionOutput& out) {
@@ -226,6 +251,7 @@ void HttpSession::on_deadline(const Now& now, SessionOutput& out) {
     return;
   }
   drain(now, out);
+  if (!closing_ && !upgraded_ && header_clock_.expired(now.steady)) on_header_timeout(now, out);
 }
 
 std::string_view HttpSession::broadcast_group() const {

@@ -21,6 +21,16 @@
 // keep-alive. No byte after that request is parsed. When the peer half-closes, owed replies
 // (deferred ones included) are still sent, then the connection closes.
 //
+// Header timeout (header_timeout.h): while a request's header section is incomplete, its
+// deadline (first byte + config.header_timeout) is one of next_deadline()'s candidates, beside
+// the head of the deferred-reply queue; the earlier wins. When it passes, the request is
+// answered 408 after the replies already owed, with "Connection: close", and nothing more is
+// read. Bytes that arrive at or after the deadline do not save the request: on_bytes checks it
+// first, so the verdict does not depend on whether the driver looked at its timers or its
+// socket first. Input kept unparsed while the backlog was full carries the time it was last
+// added to (the header's first byte arrived no later), and the clock stops when the peer
+// half-closes (that request can never complete). With nothing buffered there is no deadline.
+//
 // WebSocket: a request with "Upgrade: websocket" (every request, with websocket_only) goes to
 // websocket::upgrade. On 101 the 101 is written and the returned Session owns the connection:
 // every later byte, including bytes that arrived in the same read as the handshake, goes to
@@ -38,6 +48,7 @@
 #include <string>
 
 #include "protocols/http/application.h"
+#include "protocols/http/header_timeout.h"
 #include "protocols/http/request_parser.h"
 #include "protocols/http/response_writer.h"
 #include "protocols/session.h"
@@ -72,10 +83,14 @@ class HttpSession final : public Session {
   };
 
   // Parses and answers requests from `input` until it is used up, the backlog is full or no
-  // more HTTP input is to be read. Returns the bytes consumed.
-  std::size_t consume(std::string_view input, const Now& now, SessionOutput& out);
+  // more HTTP input is to be read. `arrival`: when `input` arrived (for the header clock).
+  // Returns the bytes consumed.
+  std::size_t consume(std::string_view input, TimePoint arrival, const Now& now,
+                      SessionOutput& out);
   void on_request(const Now& now, SessionOutput& out);
   void on_parse_error(const Now& now, SessionOutput& out);
+  // The header section did not arrive in time: 408 after the owed replies, read no more.
+  void on_header_timeout(const Now& now, SessionOutput& out);
   // Writes the reply now when nothing is queued ahead of it, else queues it.
   void deliver(Pending pending, const Now& now, SessionOutput& out);
   void write_now(Pending& pending, const Now& now, SessionOutput& out);
@@ -88,11 +103,13 @@ class HttpSession final : public Session {
   const bool websocket_only_;
   const std::size_t max_unread_;
   RequestParser parser_;
+  HeaderClock header_clock_;
   Application app_;
   ResponseWriter writer_;
   std::deque<Pending> queue_;
   std::size_t queued_body_bytes_ = 0;
   std::string unread_;           // input not parsed yet (backlog full, or upgrade pending)
+  TimePoint unread_arrival_{};   // when bytes were last added to unread_
   bool reading_done_ = false;    // no more HTTP requests will be parsed
   bool upgrade_pending_ = false; // a 101 waits in the queue; keep input for its session
   bool closing_ = false;         // out.close was set

@@ -73,6 +73,15 @@ class RequestParser {
   // "100 Continue" now (RFC 9110 10.1.1). Calling it clears the flag.
   bool take_expect_continue();
 
+  // True while part of a header section, and not all of it, has been fed: at least one byte of
+  // the request line arrived (empty lines before it do not count) and the empty line that ends
+  // the section has not. What the header timeout (header_timeout.h) watches.
+  bool in_header_section() const { return state_ == State::kHeader; }
+  // How many bytes of that incomplete section were fed so far (0 when not in_header_section()).
+  std::size_t header_bytes() const {
+    return state_ == State::kHeader ? section_reader_.buffered().size() : 0;
+  }
+
   // Forgets the current request and gets ready for the next one, keeping allocations.
   void reset();
 

@@ -5,7 +5,9 @@
 //   - the connection died before we took it (ECONNABORTED, EPROTO, ...): just try again;
 //   - out of descriptors (EMFILE/ENFILE) or memory: the pending connection stays queued and the
 //     listen socket stays readable, so a loop that retries at once spins at 100% CPU. The loop
-//     must back off (see event_loop's pause) and should say so in the log;
+//     must back off and say so once per episode: accept_backoff.h for blocking accepters (a
+//     bounded sleep; the client waits in the backlog), reserve_descriptor.h for readiness loops
+//     (accept into a reserve descriptor's slot and close, so the client sees a close, not a hang);
 //   - anything else: a bug or a closed listen socket.
 //
 // Thread-safety: accept_connection may be called by many threads/processes on the same listen

@@ -8,6 +8,12 @@
 #include "servers/core/server_log.h"
 
 namespace archbench {
+namespace {
+
+// A day: anything longer is a typo, not a policy (and 0 already means "no limit").
+constexpr std::int64_t kMaxHeaderTimeoutMs = 24LL * 3600 * 1000;
+
+}  // namespace
 
 ServerCommandLine::ServerCommandLine(std::string architecture, std::string description)
     : architecture_(std::move(architecture)), app_(std::move(description), architecture_) {
@@ -34,6 +40,11 @@ ServerCommandLine::ServerCommandLine(std::string architecture, std::string descr
       ->capture_default_str();
   app_.add_option("--ws-token-secret", options_.ws_token_secret,
                   "require uid + token=hex(HMAC-SHA256(secret, uid)) on WebSocket handshakes");
+  app_.add_option("--header-timeout-ms", options_.header_timeout_ms,
+                  "http, websocket: ms from a request's first byte until its header section "
+                  "must be complete, else 408 and close (slowloris); 0: no limit")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, kMaxHeaderTimeoutMs));
   app_.add_flag("--trace", options_.trace, "log which process/thread serves each connection");
 }
 
@@ -84,6 +95,7 @@ ProtocolConfig ServerCommandLine::protocol_config(bool can_broadcast,
   config.package_eof = options_.package_eof;
   config.ws_max_message = options_.ws_max_message;
   config.ws_token_secret = options_.ws_token_secret;
+  config.header_timeout = std::chrono::milliseconds(options_.header_timeout_ms);
   config.server_name = "archbench/" + architecture_;
   config.can_broadcast = can_broadcast;
   if (!refusal.empty()) config.broadcast_refusal = refusal;

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -26,6 +27,9 @@ struct CommonOptions {
   std::string package_eof = "\r\n";  // decoded (the flag takes escapes)
   std::size_t ws_max_message = 0;    // 0: package_max_length
   std::string ws_token_secret;
+  // HTTP and WebSocket handshakes: ms a request's header section may take from its first byte
+  // (ProtocolConfig::header_timeout); 0 disables.
+  std::int64_t header_timeout_ms = kDefaultHeaderTimeout.count();
   bool trace = false;
 };
 

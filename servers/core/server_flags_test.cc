@@ -22,6 +22,7 @@ TEST(ServerFlagsTest, DefaultsMatchTheDesign) {
   EXPECT_EQ(o.package_eof, "\r\n");
   EXPECT_EQ(o.ws_max_message, 0u);
   EXPECT_EQ(o.ws_token_secret, "");
+  EXPECT_EQ(o.header_timeout_ms, 60000);  // nginx's client_header_timeout
   EXPECT_FALSE(o.trace);
 }
 
@@ -30,7 +31,7 @@ TEST(ServerFlagsTest, ParsesEverySharedFlag) {
   ASSERT_EQ(parse(command_line, {"--host", "::1", "--port", "8080", "--backlog", "64",
                                  "--package-max-length", "1000", "--package-eof", "\\n\\n",
                                  "--ws-max-message", "500", "--ws-token-secret", "s3cret",
-                                 "--trace"}),
+                                 "--header-timeout-ms", "1500", "--trace"}),
             std::nullopt);
   const CommonOptions& o = command_line.options();
   EXPECT_EQ(o.host, "::1");
@@ -40,6 +41,7 @@ TEST(ServerFlagsTest, ParsesEverySharedFlag) {
   EXPECT_EQ(o.package_eof, "\n\n");
   EXPECT_EQ(o.ws_max_message, 500u);
   EXPECT_EQ(o.ws_token_secret, "s3cret");
+  EXPECT_EQ(o.header_timeout_ms, 1500);
   EXPECT_TRUE(o.trace);
 }
 
@@ -64,6 +66,10 @@ TEST(ServerFlagsTest, BadFlagsAndValuesAreExitCodeTwo) {
       {"--package-max-length", "0"},
       {"--backlog", "0"},
       {"--port"},
+      {"--header-timeout-ms", "-1"},
+      {"--header-timeout-ms", "soon"},
+      {"--header-timeout-ms", "86400001"},
+      {"--header-timeout-ms"},
   };
   for (const auto& args : bad) {
     ServerCommandLine command_line("test_arch", "test");
@@ -116,6 +122,26 @@ TEST(ServerFlagsTest, ProtocolConfigCarriesTheFlagsAndTheArchitecture) {
   ProtocolConfig alone = command_line.protocol_config(false, "one process per connection");
   EXPECT_FALSE(alone.can_broadcast);
   EXPECT_EQ(alone.broadcast_refusal, "one process per connection");
+}
+
+TEST(ServerFlagsTest, HeaderTimeoutReachesTheSessionsAndZeroDisablesIt) {
+  ServerCommandLine defaults("test_arch", "test");
+  ASSERT_EQ(parse(defaults, {}), std::nullopt);
+  EXPECT_EQ(defaults.protocol_config(true).header_timeout, std::chrono::milliseconds(60000));
+
+  ServerCommandLine short_limit("test_arch", "test");
+  ASSERT_EQ(parse(short_limit, {"--header-timeout-ms=300"}), std::nullopt);
+  EXPECT_EQ(short_limit.protocol_config(false).header_timeout, std::chrono::milliseconds(300));
+
+  ServerCommandLine disabled("test_arch", "test");
+  ASSERT_EQ(parse(disabled, {"--protocol", "http", "--header-timeout-ms", "0"}), std::nullopt);
+  EXPECT_EQ(disabled.protocol_config(true).header_timeout, std::chrono::milliseconds(0));
+
+  ServerCommandLine help("test_arch", "test");
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(parse(help, {"--help"}), 0);
+  EXPECT_NE(::testing::internal::GetCapturedStdout().find("--header-timeout-ms"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -18,10 +18,17 @@
 // interest cache below keeps to the rare cases (output backed up, pause, resume).
 //
 // Differences from select_loop: epoll instead of select (no FD_SETSIZE, O(ready) per wake-up
-// instead of O(highest fd)), a deadline heap instead of a scan, and EMFILE handling: a reserve
-// descriptor lets the loop accept-and-close the connection it cannot serve, and accepting pauses
-// briefly when even that fails, so running out of descriptors never becomes a busy loop.
-#include <fcntl.h>
+// instead of O(highest fd)), a deadline heap instead of a scan.
+//
+// Out of descriptors (EMFILE/ENFILE): the listen socket stays readable while accept() fails, and
+// level-triggered epoll would report it on every turn: a busy loop. The remedy that fits a
+// readiness loop is the reserve descriptor (servers/core/reserve_descriptor.h): accept the
+// client into the reserve's slot and close it at once, so the queue drains, epoll goes quiet and
+// the client sees a close instead of hanging in a backlog nobody will serve soon (this one thread
+// serves everyone, so it cannot sit and wait for a descriptor). Only when even that fails (ENFILE
+// with the slot taken elsewhere, ENOBUFS) does the loop drop the listen socket from the epoll set
+// for a bounded, growing pause. Either way the connections it has are served as usual, one log
+// line marks the start of the episode and one its end, at the next successful accept().
 #include <sys/epoll.h>
 
 #include <cerrno>
@@ -36,6 +43,7 @@
 #include "servers/core/connection_table.h"
 #include "servers/core/deadline_heap.h"
 #include "servers/core/listen_socket.h"
+#include "servers/core/reserve_descriptor.h"
 #include "servers/core/server_flags.h"
 #include "servers/core/server_log.h"
 #include "servers/core/stop_signal.h"
@@ -46,14 +54,12 @@ namespace {
 
 constexpr int kMaxEvents = 256;
 constexpr int kAcceptBatch = 256;  // per wake-up, so a storm of connects cannot starve the rest
-constexpr std::chrono::milliseconds kAcceptPause{100};
 
 class EventLoop {
  public:
   EventLoop(int listen_fd, Protocol protocol, ProtocolConfig config)
       : listen_fd_(listen_fd), protocol_(protocol), config_(std::move(config)) {
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
-    reserve_fd_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     watch(stop_fd(), EPOLLIN);
     watch(listen_fd_, EPOLLIN);
   }
@@ -111,6 +117,7 @@ class EventLoop {
       AcceptResult accepted = accept_connection(listen_fd_, SocketMode::kNonBlocking);
       switch (accepted.kind) {
         case AcceptResult::Kind::kAccepted: {
+          exhaustion_.accepted();
           trace_connection("serve", accepted.peer);
           const int fd = accepted.fd.get();
           Connection& c = table_.add(std::make_unique<Connection>(
@@ -126,8 +133,14 @@ class EventLoop {
         case AcceptResult::Kind::kTransient:
           break;
         case AcceptResult::Kind::kOutOfDescriptors:
-          refuse_without_descriptors(accepted.error);
-          return;
+          // nullopt: one client refused with the reserve descriptor; the batch goes on.
+          if (std::optional<std::chrono::milliseconds> pause = exhaustion_.out_of_descriptors(
+                  listen_fd_, accepted.error,
+                  std::to_string(table_.size()) + " connections open")) {
+            pause_accepting(*pause);
+            return;
+          }
+          break;
         case AcceptResult::Kind::kFatal:
           log_line(std::string("accept: ") + std::strerror(accepted.error));
           return;
@@ -135,26 +148,11 @@ class EventLoop {
     }
   }
 
-  // The pending connection would keep the listen socket readable forever. Free the reserve
-  // descriptor, accept and close the connection (the client sees EOF, not a hang), take the
-  // reserve back. If that fails too (ENFILE: the whole system is out), stop watching the listen
-  // socket for kAcceptPause.
-  void refuse_without_descriptors(int error) {
-    if (error == EMFILE && reserve_fd_) {
-      reserve_fd_.reset();
-      AcceptResult victim = accept_connection(listen_fd_, SocketMode::kNonBlocking);
-      if (victim.kind == AcceptResult::Kind::kAccepted) {
-        log_line("refused " + victim.peer + ": out of descriptors (" +
-                 std::to_string(table_.size()) + " connections open)");
-      }
-      victim.fd.reset();
-      reserve_fd_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-      if (victim.kind == AcceptResult::Kind::kAccepted && reserve_fd_) return;
-    }
-    log_line(std::string("accept: ") + std::strerror(error) + "; pausing accept for " +
-             std::to_string(kAcceptPause.count()) + " ms");
+  // The reserve did not help: leave the listen socket out of the epoll set until `pause` has
+  // passed (run() puts it back), so its readiness cannot wake the loop meanwhile.
+  void pause_accepting(std::chrono::milliseconds pause) {
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_fd_, nullptr);
-    accept_resume_ = Clock::now() + kAcceptPause;
+    accept_resume_ = Clock::now() + pause;
   }
 
   // Brings epoll and the deadline heap in line with what the connection now wants. `fd` is
@@ -211,7 +209,7 @@ class EventLoop {
   const Protocol protocol_;
   const ProtocolConfig config_;
   UniqueFd epoll_;
-  UniqueFd reserve_fd_;
+  ExhaustionRefuser exhaustion_{"event_loop"};
   ConnectionTable table_;
   DeadlineHeap deadlines_;
   std::vector<std::uint32_t> interest_;  // by fd: events last given to epoll | kRegistered

@@ -26,7 +26,6 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr int kAcceptBatch = 128;
-constexpr milliseconds kAcceptPause{100};
 constexpr milliseconds kStartTimeout{10000};
 // The stop budget (DESIGN.md: exit within 2 s): reactors answer what is in flight for up to
 // kDrainTime, then the manager gets until kManagerDeadline to reap its children and exit.
@@ -48,23 +47,21 @@ int Master::run() {
   announce_ready(listener_);
 
   for (;;) {
+    if (accept_resume_ && Clock::now() >= *accept_resume_) accept_resume_.reset();
     pollfd fds[5] = {
         {stop_fd(), POLLIN, 0},
         {control_.get(), POLLIN, 0},
         {signal_pipe_fd(), POLLIN, 0},
         {process::child_exit_fd(), POLLIN, 0},
-        {accept_paused_ ? -1 : listener_.fd.get(), POLLIN, 0},
+        {accept_resume_ ? -1 : listener_.fd.get(), POLLIN, 0},
     };
-    const int n = ::poll(fds, 5, accept_paused_ ? static_cast<int>(kAcceptPause.count()) : -1);
+    const int n = ::poll(fds, 5, timeout_ms_until(accept_resume_, Clock::now()));
     if (n < 0 && errno != EINTR) {
       log_line(std::string("reactor master: poll: ") + std::strerror(errno));
       return stop(1);
     }
     if (stop_requested()) return stop(0);
-    if (n <= 0) {
-      accept_paused_ = false;  // the pause after running out of descriptors is over
-      continue;
-    }
+    if (n <= 0) continue;  // the pause after running out of descriptors is over (or EINTR)
     if (fds[1].revents) take_announcements();
     if (fds[2].revents) {
       for (int signal_number : take_signals()) {
@@ -146,11 +143,21 @@ void Master::take_announcements() {
   }
 }
 
+// Out of descriptors (EMFILE/ENFILE): every client descriptor lives in this master process (the
+// reactor threads own them; workers only see messages), so this is where the limit bites. The
+// main thread is a poll() loop like event_loop's, and the same remedy fits: the reserve
+// descriptor accepts the client and closes it at once, so the queue drains, poll() goes quiet and
+// the client sees a close; the reactor threads keep serving the connections they have. Sleeping
+// here instead would also stall signals, reloads and worker announcements, and a client left in
+// the backlog would wait for a descriptor nobody promises to free. When the reserve cannot help
+// (ENFILE with the slot taken elsewhere, ENOBUFS, or a reactor thread took the slot), the listen
+// socket leaves the poll set for a bounded, growing pause. One log line per episode.
 void Master::accept_batch() {
   for (int i = 0; i < kAcceptBatch; ++i) {
     AcceptResult accepted = accept_connection(listener_.fd.get(), SocketMode::kNonBlocking);
     switch (accepted.kind) {
       case AcceptResult::Kind::kAccepted: {
+        exhaustion_.accepted();
         set_no_delay(accepted.fd.get());
         NewConnection c;
         c.address_key = client_address_key(accepted.fd.get());
@@ -166,11 +173,14 @@ void Master::accept_batch() {
       case AcceptResult::Kind::kTransient:
         break;
       case AcceptResult::Kind::kOutOfDescriptors:
-        // The pending connection keeps the socket readable: retrying at once would spin.
-        log_line(std::string("reactor master: accept: ") + std::strerror(accepted.error) +
-                 "; pausing accept for " + std::to_string(kAcceptPause.count()) + " ms");
-        accept_paused_ = true;
-        return;
+        // nullopt: one client refused with the reserve descriptor; go on with the batch.
+        if (std::optional<milliseconds> pause = exhaustion_.out_of_descriptors(
+                listener_.fd.get(), accepted.error,
+                std::to_string(next_session_ - 1) + " connections accepted so far")) {
+          accept_resume_ = Clock::now() + *pause;
+          return;
+        }
+        break;
       case AcceptResult::Kind::kFatal:
         log_line(std::string("reactor master: accept: ") + std::strerror(accepted.error));
         return;

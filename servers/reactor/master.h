@@ -4,7 +4,8 @@
 //
 //   poll(listen socket, stop pipe, signal pipe, SIGCHLD pipe, control channel)
 //     listen socket   accept4 (non-blocking, close-on-exec) in batches; each new connection gets
-//                     a fresh session id and goes to reactor thread (n++ mod R), which owns it
+//                     a fresh session id and goes to reactor thread (n++ mod R), which owns it;
+//                     out of descriptors: refused with the reserve descriptor (see master.cc)
 //     control channel "worker S is pid P; here are its channel ends": end r -> reactor thread r
 //     SIGUSR1/SIGUSR2 forwarded to the manager (it reloads workers / task workers one by one)
 //     SIGCHLD         the manager died: log it and stop (exit 1)
@@ -20,9 +21,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "servers/core/clock.h"
 #include "servers/core/listen_socket.h"
+#include "servers/core/reserve_descriptor.h"
 #include "servers/core/unique_fd.h"
 #include "servers/reactor/master_shared.h"
 #include "servers/reactor/reactor_thread.h"
@@ -56,7 +60,9 @@ class Master {
   std::uint64_t next_session_ = 1;
   int announced_ = 0;
   std::uint64_t hellos_ = 0;
-  bool accept_paused_ = false;
+  // Out of descriptors: refusals with the reserve descriptor, else a pause until accept_resume_.
+  ExhaustionRefuser exhaustion_{"reactor master"};
+  std::optional<TimePoint> accept_resume_;
 };
 
 }  // namespace archbench::reactor

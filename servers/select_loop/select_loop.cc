@@ -26,6 +26,7 @@
 #include "servers/core/connection.h"
 #include "servers/core/connection_table.h"
 #include "servers/core/listen_socket.h"
+#include "servers/core/reserve_descriptor.h"
 #include "servers/core/server_flags.h"
 #include "servers/core/server_log.h"
 #include "servers/core/stop_signal.h"
@@ -38,19 +39,29 @@ namespace {
 // clients already connected.
 constexpr int kAcceptBatch = 64;
 
-// Accepts what is pending; refuses (log + close) past --max-conns or FD_SETSIZE.
-void accept_pending(int listen_fd, ConnectionTable& table, std::size_t max_conns,
-                    Protocol protocol, const ProtocolConfig& config) {
+// Accepts what is pending; refuses (log + close) past --max-conns or FD_SETSIZE. Returns a pause
+// when accept() failed for lack of descriptors and the reserve descriptor could not help: the
+// listen socket must then stay out of the fd_set for that long.
+std::optional<std::chrono::milliseconds> accept_pending(int listen_fd, ConnectionTable& table,
+                                                       std::size_t max_conns, Protocol protocol,
+                                                       const ProtocolConfig& config,
+                                                       ExhaustionRefuser& exhaustion) {
   for (int i = 0; i < kAcceptBatch; ++i) {
     AcceptResult accepted = accept_connection(listen_fd, SocketMode::kNonBlocking);
-    if (accepted.kind == AcceptResult::Kind::kNothingPending) return;
+    if (accepted.kind == AcceptResult::Kind::kNothingPending) return std::nullopt;
     if (accepted.kind == AcceptResult::Kind::kTransient) continue;
-    if (accepted.kind != AcceptResult::Kind::kAccepted) {
-      // Out of descriptors: the connection stays queued; select() wakes us again at once, so
-      // this loop would spin. --max-conns below the descriptor limit keeps us from getting here.
-      log_line(std::string("accept failed: ") + std::strerror(accepted.error));
-      return;
+    if (accepted.kind == AcceptResult::Kind::kOutOfDescriptors) {
+      // nullopt: one client refused with the reserve descriptor; go on with the batch.
+      std::optional<std::chrono::milliseconds> pause = exhaustion.out_of_descriptors(
+          listen_fd, accepted.error, std::to_string(table.size()) + " connections open");
+      if (pause) return pause;
+      continue;
     }
+    if (accepted.kind != AcceptResult::Kind::kAccepted) {
+      log_line(std::string("accept failed: ") + std::strerror(accepted.error));
+      return std::nullopt;
+    }
+    exhaustion.accepted();
     if (accepted.fd.get() >= FD_SETSIZE) {
       log_line("refused " + accepted.peer + ": descriptor " + std::to_string(accepted.fd.get()) +
                " >= FD_SETSIZE (" + std::to_string(FD_SETSIZE) + "), select() cannot watch it");
@@ -65,16 +76,23 @@ void accept_pending(int listen_fd, ConnectionTable& table, std::size_t max_conns
     table.add(std::make_unique<Connection>(std::move(accepted.fd), accepted.peer,
                                            make_session(protocol, config)));
   }
+  return std::nullopt;
 }
 
-// Every connection needs a descriptor; without one, accept() fails with EMFILE while the
-// connection stays queued and select() reports the listen socket ready again at once: a busy
-// loop. So --max-conns is kept below the descriptor limit, and the refusal happens in
-// accept_pending, with a log line, instead.
+// Out of descriptors, two lines of defence:
+//  1. --max-conns is kept below the descriptor limit, so the usual case (too many clients) is a
+//     refusal at --max-conns: accept, log, close, before the process runs out;
+//  2. when descriptors run out anyway (ENFILE: the whole system is out; or something else holds
+//     descriptors), accept() fails while the connection stays queued, and select() would report
+//     the listen socket ready again at once: a busy loop. Then the reserve descriptor
+//     (servers/core/reserve_descriptor.h) accepts and closes the client, as event_loop does; if
+//     even that fails, the listen socket stays out of the fd_set for a bounded pause. This one
+//     thread serves every connection, so it refuses rather than sleeps.
 std::size_t fit_descriptor_limit(std::size_t max_conns) {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return max_conns;
-  // stdin/out/err, the stop pipe, the listen socket, and a few for the accepted-then-refused.
+  // stdin/out/err, the stop pipe, the listen socket, the reserve descriptor, and one for the
+  // accepted-then-refused.
   constexpr rlim_t kReserved = 8;
   const std::size_t room = limit.rlim_cur > kReserved + 1 ? limit.rlim_cur - kReserved : 1;
   if (max_conns <= room) return max_conns;
@@ -111,20 +129,24 @@ int main(int argc, char** argv) {
   announce_ready(listener);
 
   ConnectionTable table;
+  ExhaustionRefuser exhaustion("select_loop");
+  std::optional<TimePoint> accept_resume;  // set while accepting pauses (out of descriptors)
   while (!stop_requested()) {
     // 1. Say what to wait for: rebuilt from scratch on every turn, as select() requires.
+    if (accept_resume && Clock::now() >= *accept_resume) accept_resume.reset();
     fd_set readable, writable;
     FD_ZERO(&readable);
     FD_ZERO(&writable);
     FD_SET(stop_fd(), &readable);
-    FD_SET(listen_fd, &readable);
+    if (!accept_resume) FD_SET(listen_fd, &readable);
     int highest = std::max(stop_fd(), listen_fd);
     table.for_each([&](const Connection& c) {
       if (c.wants_read()) FD_SET(c.fd(), &readable);
       if (c.wants_write()) FD_SET(c.fd(), &writable);
       if (c.wants_read() || c.wants_write()) highest = std::max(highest, c.fd());
     });
-    const int timeout_ms = timeout_ms_until(table.earliest_deadline(), Clock::now());
+    const int timeout_ms =
+        timeout_ms_until(earliest(table.earliest_deadline(), accept_resume), Clock::now());
     timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 
     // 2. Wait.
@@ -150,7 +172,10 @@ int main(int argc, char** argv) {
 
     // 4. Newcomers last, so their descriptors cannot be confused with this turn's fd_sets.
     if (FD_ISSET(listen_fd, &readable)) {
-      accept_pending(listen_fd, table, max_conns, options.protocol, config);
+      if (std::optional<std::chrono::milliseconds> pause = accept_pending(
+              listen_fd, table, max_conns, options.protocol, config, exhaustion)) {
+        accept_resume = Clock::now() + *pause;
+      }
     }
   }
   table.clear();
