@@ -81,10 +81,28 @@ void ClientConnection::pump() {
     flush();
   }
   advance();
+  arm_splitter_deadline();
 }
 
 void ClientConnection::on_deadline() {
-  if (state_ == State::kLingering && host_.now().steady >= linger_until_) close_now();
+  const TimePoint now = host_.now().steady;
+  if (state_ == State::kLingering) {
+    if (now >= linger_until_) close_now();
+    return;
+  }
+  if (splitter_wake_ && now >= *splitter_wake_) splitter_wake_.reset();
+  if (state_ != State::kOpen || peer_eof_) return;
+  const std::optional<TimePoint> due = splitter_->next_deadline();
+  if (due && *due <= now) splitter_->on_deadline(*this);  // 408 into the window
+  pump();  // sends it when nothing is owed before it; re-arms for a later deadline
+}
+
+void ClientConnection::arm_splitter_deadline() {
+  if (state_ != State::kOpen || peer_eof_) return;
+  const std::optional<TimePoint> due = splitter_->next_deadline();
+  if (!due || (splitter_wake_ && *splitter_wake_ <= *due)) return;
+  splitter_wake_ = due;
+  host_.schedule(*this, *due);
 }
 
 void ClientConnection::dispatch(MessageType type, std::string_view payload) {

@@ -21,6 +21,12 @@
 //             replies makes the server stop reading it, so its memory stays bounded
 //   closing   after a reply flagged close, bad input or the peer's EOF with nothing owed: flush,
 //             shutdown(SHUT_WR), linger (core/lingering_close.h bounds), close
+//   header timeout
+//             while the splitter times a request's header section (--header-timeout-ms), one
+//             wake-up is scheduled for its deadline; when it passes the splitter answers 408
+//             (after the replies owed) and the connection closes as after bad input. A wake-up
+//             for a header that completed in time finds nothing due; after the peer's EOF no
+//             408 is sent (that request can never complete)
 //
 // Thread-safety: owned and used by one reactor thread.
 #pragma once
@@ -52,7 +58,8 @@ class ConnectionHost {
   // Raw input for the owner worker's stateful session; kPeerClosed when `peer_closed`.
   virtual void send_stream(ClientConnection& c, std::string_view bytes) = 0;
   virtual void send_peer_closed(ClientConnection& c) = 0;
-  // Wake me at `when` (lingering close); the host then calls on_deadline().
+  // Wake me at `when` (lingering close, header timeout); the host then calls on_deadline().
+  // Wake-ups are never cancelled: on_deadline() checks what is actually due.
   virtual void schedule(ClientConnection& c, TimePoint when) = 0;
   virtual const Now& now() const = 0;
 };
@@ -152,6 +159,8 @@ class ClientConnection final : public FramingSink {
   void advance();
   void update_pause();
   void read_for_linger();
+  // Schedules a wake-up for the splitter's deadline unless one at or before it is pending.
+  void arm_splitter_deadline();
 
   ConnectionHost& host_;
   const std::uint64_t session_;
@@ -173,6 +182,7 @@ class ClientConnection final : public FramingSink {
   TimePoint last_activity_;
   TimePoint linger_until_{};
   std::size_t lingered_bytes_ = 0;
+  std::optional<TimePoint> splitter_wake_;  // the wake-up pending for the splitter's deadline
 };
 
 }  // namespace archbench::reactor

@@ -4,6 +4,7 @@
 #include "protocols/framing/eof_session.h"
 #include "protocols/framing/length_framer.h"
 #include "protocols/framing/length_session.h"
+#include "protocols/http/header_timeout.h"
 #include "protocols/http/request_parser.h"
 #include "protocols/websocket/upgrade.h"
 #include "servers/reactor/request_codec.h"
@@ -111,7 +112,10 @@ constexpr std::size_t kMaxHeaderSection = 8192;
 class HttpSplitter final : public InboundSplitter {
  public:
   HttpSplitter(const ProtocolConfig& config, http::ResponseWriter& writer, bool websocket_only)
-      : parser_(limits_for(config)), writer_(writer), websocket_only_(websocket_only) {}
+      : parser_(limits_for(config)),
+        header_clock_(config.header_timeout),
+        writer_(writer),
+        websocket_only_(websocket_only) {}
 
   void on_bytes(std::string_view data, FramingSink& sink) override {
     switch (state_) {
@@ -126,15 +130,22 @@ class HttpSplitter final : public InboundSplitter {
       case State::kRequests:
         break;
     }
+    const TimePoint arrival = sink.now().steady;
+    if (header_clock_.expired(arrival)) {
+      on_deadline(sink);  // these bytes came too late to complete the header
+      return;
+    }
     if (!kept_.empty()) {
       kept_.append(data);
+      kept_arrival_ = arrival;
       resume(sink);
       return;
     }
     // The usual path: parse straight from the read buffer.
-    const std::size_t used = parse(data, sink);
+    const std::size_t used = parse(data, arrival, sink);
     if (used < data.size() && (state_ == State::kRequests || state_ == State::kAwaitingUpgrade)) {
       kept_.append(data.substr(used));
+      kept_arrival_ = arrival;
     }
   }
 
@@ -144,7 +155,7 @@ class HttpSplitter final : public InboundSplitter {
       if (!sink.nothing_owed()) return;
       dispatch_upgrade(sink);
     } else {
-      const std::size_t used = parse(kept_, sink);
+      const std::size_t used = parse(kept_, kept_arrival_, sink);
       kept_.erase(0, used);
     }
     if (state_ == State::kDone) kept_.clear();
@@ -164,6 +175,23 @@ class HttpSplitter final : public InboundSplitter {
     return handed_over;
   }
 
+  std::optional<TimePoint> next_deadline() const override {
+    return state_ == State::kRequests ? header_clock_.deadline() : std::nullopt;
+  }
+
+  // The header section did not arrive in time: 408 after the owed replies, read no more.
+  void on_deadline(FramingSink& sink) override {
+    const Now& now = sink.now();
+    if (state_ != State::kRequests || !header_clock_.expired(now.steady)) return;
+    std::string log = header_clock_.describe(parser_, now.steady);
+    header_clock_.stop();
+    state_ = State::kDone;
+    kept_.clear();
+    sink.answer_and_close(
+        http::header_timeout_reply_bytes(header_clock_.limit(), writer_, now.wall),
+        std::move(log));
+  }
+
  private:
   enum class State { kRequests, kAwaitingUpgrade, kStreaming, kDone };
 
@@ -174,8 +202,9 @@ class HttpSplitter final : public InboundSplitter {
     return limits;
   }
 
-  // Parses and dispatches requests from `input` while there is room; returns bytes consumed.
-  std::size_t parse(std::string_view input, FramingSink& sink) {
+  // Parses and dispatches requests from `input` (which arrived at `arrival`) while there is
+  // room; returns bytes consumed.
+  std::size_t parse(std::string_view input, TimePoint arrival, FramingSink& sink) {
     std::size_t used = 0;
     while (state_ == State::kRequests && !upgrade_waiting_ && used < input.size() &&
            sink.has_room()) {
@@ -183,6 +212,7 @@ class HttpSplitter final : public InboundSplitter {
       used += r.consumed;
       switch (r.status) {
         case http::RequestParser::Status::kNeedMore:
+          header_clock_.after_need_more(parser_, arrival);
           // A 100 Continue must not overtake replies still owed to earlier requests.
           if (parser_.take_expect_continue() && sink.nothing_owed()) {
             std::string continue_line;
@@ -191,9 +221,11 @@ class HttpSplitter final : public InboundSplitter {
           }
           return used;
         case http::RequestParser::Status::kError:
+          header_clock_.stop();
           answer_error(sink);
           return used;
         case http::RequestParser::Status::kComplete:
+          header_clock_.stop();
           on_request(sink);
           break;
       }
@@ -244,11 +276,13 @@ class HttpSplitter final : public InboundSplitter {
   }
 
   http::RequestParser parser_;
+  http::HeaderClock header_clock_;
   http::ResponseWriter& writer_;
   const bool websocket_only_;
   State state_ = State::kRequests;
   bool upgrade_waiting_ = false;  // a parsed upgrade request waits for the replies owed before it
   std::string kept_;              // input not parsed yet
+  TimePoint kept_arrival_{};      // when kept_ was last added to
   std::string encoded_;           // reused encoding buffer
 };
 

@@ -13,7 +13,10 @@
 //   http       http::RequestParser; the parsed Request goes to a worker; bad input (400, 413,
 //              431, 501, 505 ...) is answered by the reactor itself, in order, then the
 //              connection closes; an upgrade request goes to the connection's owner worker,
-//              which owns the WebSocket session from then on (the splitter turns into a pipe)
+//              which owns the WebSocket session from then on (the splitter turns into a pipe).
+//              The header timeout (protocols/http/header_timeout.h) is kept here too, as in
+//              HttpSession: a header section not complete by its deadline is answered 408 by
+//              the reactor, after the replies owed, and the connection closes
 //   websocket  the same, every request being a handshake attempt
 //   timer      a pipe from the start: the owner worker runs the TimerSession (its timers must
 //              live where its state lives)
@@ -21,11 +24,14 @@
 // Back-pressure: a splitter dispatches only while the sink has_room() (few enough requests in
 // flight, the output not backed up). What it cannot dispatch yet it keeps (holding() is then
 // true and the reactor stops reading that client) and dispatches from resume() as replies return.
+// Kept input is not parsed, so not timed, until then; it carries the time of the read it came
+// from (only one read is taken while holding).
 //
 // Thread-safety: one connection's state, used by its reactor thread only.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -73,6 +79,11 @@ class InboundSplitter {
   // The owner accepted a WebSocket upgrade: the splitter becomes a pipe; returns the input that
   // arrived after the handshake request, to be streamed first.
   virtual std::string on_upgraded() { return {}; }
+  // When on_deadline must be called (the header timeout of a request being received); nullopt
+  // when nothing is due. O(1).
+  virtual std::optional<TimePoint> next_deadline() const { return std::nullopt; }
+  // The reactor woke at or after next_deadline() (earlier is harmless: nothing happens).
+  virtual void on_deadline(FramingSink& sink) {}
 };
 
 // The splitter of `protocol`. `writer` is the reactor thread's ResponseWriter (for the replies
