@@ -181,6 +181,8 @@ void Worker::on_upgrade(int reactor, const MessageHeader& h, std::string_view pa
   if (!response.body.empty()) response.content_type = "text/plain";
   http::ResponseFraming framing;
   framing.version_minor = request_.version_minor;
+  // A refused upgrade sent as HEAD (websocket::upgrade wants GET) is still a HEAD: no body.
+  framing.head = request_.method == "HEAD";
   framing.close = result.status != 101 || !result.session;
   reply_.clear();
   writer_.write(response, framing, now_.wall, reply_);
