@@ -62,6 +62,19 @@ class FaultWindow:
     length_s: float = 0.0
 
 
+@dataclass(frozen=True)
+class ServerSetup:
+    """What a fault changes in how the server is started."""
+
+    # Appended to our servers' flags (not nginx's).
+    flags: tuple[str, ...] = ()
+    # Put before the command (our servers and nginx), e.g. prlimit; it must exec the server so
+    # the pid stays the one the harness started.
+    command_prefix: tuple[str, ...] = ()
+    # NginxConfig fields for the reference row.
+    nginx: tuple[tuple[str, Any], ...] = ()
+
+
 class Fault:
     """Base class. Subclasses set the class attributes and implement inject()."""
 
@@ -99,6 +112,11 @@ class Fault:
         """Why this fault means nothing for `architecture`, or None when it applies."""
         return None
 
+    @classmethod
+    def server_setup(cls) -> ServerSetup:
+        """How the server must be started for this fault (default: as usual)."""
+        return ServerSetup()
+
     def start(self, origin: float) -> None:
         """Starts the thread; `origin` is the monotonic time the load client was started.
         Call once, from the run's thread."""
@@ -123,6 +141,10 @@ class Fault:
             return None
         end = self.ended_at if self.ended_at is not None else self.started_at
         return self.started_at - self._origin, end - self._origin
+
+    def finished(self) -> bool:
+        """True once the fault's thread has ended (its result is complete)."""
+        return self._thread is not None and not self._thread.is_alive()
 
     def stopped(self) -> bool:
         """True once the run has ended (join was called)."""

@@ -31,6 +31,8 @@ class NginxConfig:
     workers: int = 2
     # Two workers of 8192 hold c10k; the rlimit stays under the hard limit here (20000).
     worker_connections: int = 8192
+    # nginx's default; the faults scenario's slowloris group matches our servers' 2 s.
+    client_header_timeout_s: float = 60.0
     # As root, nginx would switch its workers to `nobody` and chown its temp dirs to it, which
     # fails inside Bazel's sandbox (an unmapped uid) and buys nothing on loopback: keep root.
     as_root: bool = field(default_factory=lambda: os.geteuid() == 0)
@@ -61,6 +63,7 @@ http {{
 {temps}
     keepalive_requests 1000000;
     keepalive_timeout 65s;
+    client_header_timeout {round(self.client_header_timeout_s * 1000)}ms;
     server_tokens off;
 
     server {{

@@ -20,7 +20,8 @@ from typing import Optional
 
 from harness import registry
 from harness.binaries import BinaryFinder
-from harness.fault_injection import KillWorker
+from harness.fault_injection import FaultTarget
+from harness.fault_run import FaultRun, not_applicable, server_setup
 from harness.idle_connections import IdleConnections, websocket_handshake_status
 from harness.load_client import LoadResult, run_load_clients
 from harness.nginx_reference import NginxConfig, nginx_command
@@ -51,14 +52,18 @@ class NotBuilt(Exception):
 
 def server_command(spec: RunSpec, binary: pathlib.Path, work_dir: pathlib.Path
                    ) -> tuple[list[str], Optional[int]]:
-    """The server's command line, and the port when the harness must choose it (nginx)."""
+    """The server's command line, and the port when the harness must choose it (nginx).
+    A fault may add flags, a wrapper (prlimit) and nginx settings (fault_injection.ServerSetup).
+    """
     arch = registry.architecture(spec.architecture)
+    setup = server_setup(spec.fault)
     if arch.reference:
         port = free_port()
-        config = NginxConfig(port=port, work_dir=work_dir / "nginx").write()
-        return nginx_command(binary, config), port
-    command = [str(binary), "--protocol", spec.protocol, "--host", "127.0.0.1", "--port", "0",
-               *arch.default_flags, *spec.server_flags]
+        config = NginxConfig(port=port, work_dir=work_dir / "nginx", **dict(setup.nginx)).write()
+        return [*setup.command_prefix, *nginx_command(binary, config)], port
+    command = [*setup.command_prefix, str(binary), "--protocol", spec.protocol,
+               "--host", "127.0.0.1", "--port", "0",
+               *arch.default_flags, *spec.server_flags, *setup.flags]
     if spec.trace:
         command.append("--trace")
     return command, None
@@ -73,6 +78,13 @@ def run_one(spec: RunSpec, options: RunOptions) -> RunRecord:
     load_binary = options.finder.load_client()
     if load_binary is None:
         raise NotBuilt("//clients/load:load is not built")
+    reason = not_applicable(spec.fault, spec.architecture)
+    if reason is not None:
+        # Listed, not silently left out: the table says why there is nothing to measure.
+        record = _record(spec, arch)
+        record.extra.update(fault=spec.fault, not_applicable=reason)
+        _finish(record, Verdict("unsupported", [f"not applicable: {reason}"]))
+        return record
     work_dir = pathlib.Path(tempfile.mkdtemp(prefix=f"archbench-{spec.architecture}-"))
     try:
         return _run_in(spec, options, arch, server_binary, load_binary, work_dir)
@@ -81,14 +93,21 @@ def run_one(spec: RunSpec, options: RunOptions) -> RunRecord:
             options.keep_logs_dir.mkdir(parents=True, exist_ok=True)
             log = work_dir / "server.stderr"
             if log.exists():
-                name = f"{spec.architecture}-{spec.variant or 'default'}-{spec.protocol}.stderr"
+                # The group too: a scenario runs the same server once per group (faults).
+                group = f"-{spec.group}" if spec.group else ""
+                name = (f"{spec.architecture}-{spec.variant or 'default'}-{spec.protocol}"
+                        f"{group}.stderr")
                 shutil.copy(log, options.keep_logs_dir / name.replace(" ", "_").replace("/", "_"))
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def _record(spec: RunSpec, arch: registry.Architecture) -> RunRecord:
     parameters = spec.load.parameters()
-    parameters["server_flags"] = list(arch.default_flags) + list(spec.server_flags)
+    setup = server_setup(spec.fault)
+    parameters["server_flags"] = list(arch.default_flags) + list(spec.server_flags) + (
+        [] if arch.reference else list(setup.flags))
+    if setup.command_prefix:
+        parameters["server_wrapper"] = list(setup.command_prefix)
     if spec.idle_connections:
         parameters["idle_connections"] = spec.idle_connections
     return RunRecord(architecture=spec.architecture, protocol=spec.protocol,
@@ -112,6 +131,12 @@ def _run_in(spec: RunSpec, options: RunOptions, arch: registry.Architecture,
             failure = decide_start_failure(server)
     if failure is not None:
         server.stop(options.stop_timeout_s)
+        flags = server_setup(spec.fault).flags
+        if failure.verdict == "unsupported" and flags and not arch.reference:
+            # Say plainly which flag the fault needs, not only the server's own words.
+            failure = StartFailure("unsupported", f"this build does not take "
+                                   f"{' '.join(flags)} (the {spec.fault} fault needs it): "
+                                   f"{failure.detail}")
         _finish(record, decide(start=failure))
         return record
 
@@ -122,7 +147,7 @@ def _run_in(spec: RunSpec, options: RunOptions, arch: registry.Architecture,
     idle: Optional[IdleConnections] = None
     load: Optional[LoadResult] = None
     unsupported: Optional[str] = None
-    fault: Optional[KillWorker] = None
+    fault: Optional[FaultRun] = None
     marks: dict[str, SamplerMark] = {}
     try:
         target = f"127.0.0.1:{server.port}"
@@ -140,20 +165,25 @@ def _run_in(spec: RunSpec, options: RunOptions, arch: registry.Architecture,
             window = threading.Timer(spec.load.warmup_s,
                                      lambda: marks.setdefault("start", sampler.mark()))
             window.start()
-            if spec.fault == "kill_worker":
-                fault = KillWorker(root_pid=sampler.root_pid,
-                                   delay_s=spec.load.warmup_s + (spec.load.duration_s or 2) / 2)
-                fault.start()
-            load = run_load_clients(load_binary, spec.load, target, spec.protocol, work_dir)
+            load_spec = spec.load
+            if spec.fault is not None:
+                fault = FaultRun(spec.fault, spec.load, work_dir)
+                load_spec = fault.load_spec()
+                fault.begin(FaultTarget(host="127.0.0.1", port=server.port,
+                                        root_pid=sampler.root_pid,
+                                        architecture=spec.architecture))
+            load = run_load_clients(load_binary, load_spec, target, spec.protocol, work_dir)
             window.cancel()
             marks.setdefault("start", marks.get("after_idle") or sampler.mark())
             marks["end"] = sampler.mark()
             if fault is not None:
-                record.extra.update(fault.join())
+                record.extra.update(fault.finish())
             if idle is not None:
                 _idle_report(record, idle, spec, sampler, marks)
     finally:
         exited = server.exited()
+        if fault is not None:
+            fault.abandon()
         if idle is not None:
             idle.close()
         stop = server.stop(options.stop_timeout_s)

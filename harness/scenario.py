@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from harness import registry
+from harness.fault_run import FAULTS
 from harness.load_client import LoadSpec, describe_load
 
 # What each protocol's load looks like unless a scenario says otherwise.
@@ -32,7 +33,6 @@ PROTOCOL_LOAD_DEFAULTS: dict[str, dict[str, Any]] = {
     "websocket": {"message_size": 64},
     "timer": {"timer_ms": 10},
 }
-FAULTS = ("kill_worker",)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """A stand-in for //clients:load in the harness's tests: the same flags and JSON shape, one
-blocking connection, echo verification. Exit status 0 only when every reply matched.
+blocking connection, echo verification. Exit status 0 only when every reply matched. With
+--log-requests FILE it writes the client's request log (the same CSV columns, times in µs from
+its start).
 
 Bounded: it stops at --duration (or --requests) and never runs longer than 30 s.
 """
@@ -21,10 +23,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int)
     parser.add_argument("--message-size", type=int, default=16)
     parser.add_argument("--timeout", type=int, default=1000)
+    parser.add_argument("--log-requests")
     args, _ = parser.parse_known_args()
     host, port = args.target.rsplit(":", 1)
     errors = {"connect": 0, "timeout": 0, "wrong_reply": 0, "read_error": 0}
     latencies: list[float] = []
+    log: list[str] = []
     payload = b"x" * args.message_size
     deadline = time.monotonic() + min(args.duration, 30.0)
     started = time.monotonic()
@@ -53,7 +57,11 @@ def main() -> int:
             break
         if reply != payload:
             errors["wrong_reply"] += 1
-        latencies.append((time.monotonic() - began) * 1e6)
+        latency = (time.monotonic() - began) * 1e6
+        latencies.append(latency)
+        at = (began - started) * 1e6
+        log.append(f"{at:.3f},{at:.3f},{latency:.0f},"
+                   f"{'ok' if reply == payload else 'wrong_reply'},0\n")
     elapsed = max(1e-6, time.monotonic() - started)
     latencies.sort()
 
@@ -68,6 +76,10 @@ def main() -> int:
         "percentiles": {"p50": pick(0.5), "p90": pick(0.9), "p99": pick(0.99),
                         "p99.9": pick(0.999), "max": latencies[-1] if latencies else 0.0},
     }
+    if args.log_requests:
+        with open(args.log_requests, "w") as handle:
+            handle.write("intended_us,actual_us,latency_us,outcome,connection\n")
+            handle.writelines(log)
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(doc, handle)

@@ -43,6 +43,11 @@ class ConfigTest(unittest.TestCase):
             line = next(l for l in self.text.splitlines() if l.strip().startswith(directive + " "))
             self.assertIn("/tmp/ab/", line, directive)
 
+    def test_header_timeout_is_nginx_default_unless_a_fault_sets_it(self) -> None:
+        self.assertIn("client_header_timeout 60000ms;", self.text)
+        faults = NginxConfig(port=1, work_dir=pathlib.Path("/w"), client_header_timeout_s=2.0)
+        self.assertIn("client_header_timeout 2000ms;", faults.render())
+
     def test_command_uses_prefix_and_config(self) -> None:
         command = nginx_command(pathlib.Path("/usr/sbin/nginx"), pathlib.Path("/w/nginx.conf"))
         self.assertEqual(command, ["/usr/sbin/nginx", "-p", "/w", "-c", "/w/nginx.conf",

@@ -53,6 +53,17 @@ class RunnerTest(unittest.TestCase):
         self.assertIsNotNone(record.cost.cpu_per_request_us)
         self.assertEqual(record.parameters["connections"], 1)
 
+    def test_kept_logs_are_named_by_group_too(self) -> None:
+        logs = pathlib.Path(self.tmp.name) / "logs"
+        options = RunOptions(finder=self.finder, ready_timeout_s=1.5, stop_timeout_s=0.5,
+                             keep_logs_dir=logs)
+        for group in ("slow clients", "kill"):
+            run_one(RunSpec(architecture="iterative", protocol="echo", load=FAST_LOAD,
+                            group=group), options)
+        self.assertEqual(sorted(p.name for p in logs.iterdir()),
+                         ["iterative-default-echo-kill.stderr",
+                          "iterative-default-echo-slow_clients.stderr"])
+
     def test_children_are_sampled(self) -> None:
         record, _ = self.run_arch("prefork")
         self.assertEqual(record.verdict, "ok", record.detail)
@@ -106,7 +117,7 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(record.extra["idle_answered"], 20)
         self.assertIn("memory_per_connection_bytes", record.extra)
 
-    def test_kill_worker_fault_reports_the_victim(self) -> None:
+    def test_kill_worker_fault_reports_the_victim_and_the_good_load(self) -> None:
         spec = RunSpec(architecture="prefork", protocol="echo", fault="kill_worker",
                        load=LoadSpec(connections=1, duration_s=0.6, warmup_s=0.1,
                                      timeout_ms=500))
@@ -114,7 +125,35 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(record.extra["fault"], "kill_worker")
         self.assertIn("victim_pid", record.extra)
         self.assertEqual(record.extra["processes_before"], 3)
-        self.assertFalse(record.extra["recovered"])  # the fake does not respawn
+        self.assertFalse(record.extra["respawned"])  # the fake does not respawn
+        good = record.extra["good_load"]  # from the (fake) client's request log
+        self.assertNotIn("unavailable", good)
+        self.assertEqual(good["lost"], 0)
+        self.assertAlmostEqual(good["fault_start_s"], 0.3, delta=0.2)
+        self.assertGreater(good["before"]["verified"], 0)
+        self.assertIsNotNone(good["before"]["p99_us"])
+        self.assertNotIn("request_log", record.parameters)
+
+    def test_fault_that_does_not_apply_is_listed_with_the_reason(self) -> None:
+        record, seconds = self.run_arch("iterative", fault="reload")
+        self.assertEqual(record.verdict, "unsupported")
+        self.assertIn("not applicable: no graceful reload", record.detail)
+        self.assertIn("no graceful reload", record.extra["not_applicable"])
+        self.assertLess(seconds, 5)  # no server was started
+
+    def test_server_refusing_the_faults_flag_is_explained(self) -> None:
+        record, _ = self.run_arch("socketpair_workers", fault="slowloris")
+        self.assertEqual(record.verdict, "unsupported")
+        self.assertIn("this build does not take --header-timeout-ms 2000", record.detail)
+        self.assertEqual(record.parameters["server_flags"][-2:],
+                         ["--header-timeout-ms", "2000"])
+
+    def test_descriptor_exhaustion_runs_the_server_under_prlimit(self) -> None:
+        record, _ = self.run_arch("prefork", fault="descriptor_exhaustion")
+        self.assertEqual(record.parameters["server_wrapper"][0], "prlimit")
+        self.assertEqual(record.extra["server_nofile"], 128)
+        self.assertIn(record.verdict, ("ok", "errors", "crashed"))  # a result, not a hang
+        self.assertIn("good_load", record.extra)
 
 
 class ScenarioRunTest(unittest.TestCase):

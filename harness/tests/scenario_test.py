@@ -6,7 +6,8 @@ import json
 import unittest
 
 from harness import registry
-from harness.scenario import load_scenario, parse_scenario, scenario_dir, scenario_names
+from harness.scenario import (FAULTS, load_scenario, parse_scenario, scenario_dir,
+                              scenario_names)
 from harness.tests import junit
 
 EXPECTED = ["c10k", "concurrency_sweep", "faults", "http_plaintext", "quick", "stevens",
@@ -69,10 +70,28 @@ class ScenarioFilesTest(unittest.TestCase):
         fork = runs[1]
         self.assertEqual(fork.server_flags[-2:], ("--max-procs", "0"))
 
-    def test_faults_only_on_architectures_with_workers(self) -> None:
-        for spec in load_scenario("faults").runs():
-            self.assertTrue(registry.architecture(spec.architecture).has_worker_processes)
-            self.assertEqual(spec.fault, "kill_worker")
+    def test_faults_has_a_group_per_fault_for_every_architecture(self) -> None:
+        scenario = load_scenario("faults")
+        runs = scenario.runs()
+        self.assertEqual({spec.fault for spec in runs}, set(FAULTS))
+        for spec in runs:
+            if spec.fault == "kill_worker":
+                self.assertTrue(registry.architecture(spec.architecture).has_worker_processes)
+                continue
+            self.assertEqual(spec.protocol, "http")
+        every = set(registry.known_ids())  # nginx too: rows that do not apply say why
+        for fault in set(FAULTS) - {"kill_worker"}:
+            self.assertEqual({s.architecture for s in runs if s.fault == fault}, every, fault)
+        connection_per_request = {"slowloris", "malformed_storm", "disconnect_mid_reply",
+                                  "descriptor_exhaustion"}
+        for spec in runs:
+            if spec.fault in connection_per_request:
+                self.assertFalse(spec.load.keepalive)
+        reload_reactor = [s for s in runs if s.fault == "reload" and s.architecture == "reactor"]
+        self.assertEqual(reload_reactor[0].server_flags, ("--task-workers", "0"))
+        # The whole scenario stays under 20 minutes (expected times; nginx and n/a included).
+        self.assertLess(sum(spec.expected_seconds() for spec in runs), 20 * 60)
+        self.assertLessEqual(scenario.time_budget_s or 0, 20 * 60)
 
     def test_c10k_holds_ten_thousand_idle(self) -> None:
         for spec in load_scenario("c10k").runs():
