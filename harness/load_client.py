@@ -20,6 +20,19 @@ from dataclasses import dataclass, field, fields, asdict
 from typing import Any, Optional
 
 PERCENTILE_KEYS = ("p50", "p90", "p99", "p99.9", "max")
+# The load client's exit status when the server refused the workload as not supported by its
+# design (a 501 answer to the WebSocket /broadcast handshake): nothing failed, nothing measured.
+EXIT_UNSUPPORTED = 3
+# Counters the client reports beside throughput (clients/load/README.md), copied into
+# LoadResult.extra under these names: WebSocket broadcast fan-out, and pongs sent in answer to
+# server pings.
+EXTRA_COUNTERS = {
+    "broadcast_members": "broadcast.members",
+    "broadcast_messages": "broadcast.messages",
+    "broadcast_deliveries": "broadcast.deliveries",
+    "broadcast_missing": "broadcast.missing",
+    "pongs_sent": "websocket.pongs_sent",
+}
 # Error classes that //clients:load reports as sums of others (reset = read + write): counting
 # them too would double the total.
 DERIVED_ERRORS = {"reset": ("read", "write")}
@@ -91,7 +104,12 @@ class LoadSpec:
         unknown = set(values) - known
         if unknown:
             raise ValueError(f"unknown load parameter(s): {', '.join(sorted(unknown))}")
-        return LoadSpec(**values)
+        spec = LoadSpec(**values)
+        if (spec.path or "").split("?")[0] == "/broadcast" and spec.processes > 1:
+            # Each client checks the group it knows; two would see each other's messages as
+            # coming from connections that do not exist.
+            raise ValueError("/broadcast needs a single load client process (processes: 1)")
+        return spec
 
 
 def describe_load(protocol: str, parameters: dict[str, Any]) -> str:
@@ -133,6 +151,12 @@ class LoadResult:
     exit_status: Optional[int] = None
     timed_out: bool = False
     message: str = ""
+    # WebSocket broadcast: copies of measured messages delivered per second, over all members.
+    deliveries_per_sec: Optional[float] = None
+    # The server refused the workload as not supported by design: its reason.
+    unsupported: Optional[str] = None
+    # EXTRA_COUNTERS that the client reported.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def error_count(self) -> int:
@@ -207,6 +231,16 @@ def parse_load_json(doc: dict[str, Any]) -> LoadResult:
         result.errors = {k: v for k, v in counts.items() if v}
     elif _number(errors):
         result.errors["unclassified"] = int(errors)
+    result.deliveries_per_sec = _number(_lookup(doc, "throughput.deliveries_per_sec"))
+    for name, path in EXTRA_COUNTERS.items():
+        value = _number(_lookup(doc, path))
+        if value is not None:
+            result.extra[name] = int(value)
+    if result.deliveries_per_sec is not None:
+        result.extra["deliveries_per_sec"] = result.deliveries_per_sec
+    if str(_lookup(doc, "verdict") or "").lower() == "unsupported":
+        reason = _lookup(doc, "unsupported.reason")
+        result.unsupported = str(reason) if reason else "the server answered 501"
     return result
 
 
@@ -238,6 +272,13 @@ def merge_results(parts: list[LoadResult]) -> LoadResult:
     merged.exit_status = next((s for s in statuses if s != 0), 0)
     merged.timed_out = any(p.timed_out for p in parts)
     merged.message = "; ".join(p.message for p in parts if p.message)
+    merged.deliveries_per_sec = total([p.deliveries_per_sec for p in parts])
+    # Unsupported only when every client was refused; a mix is an inconsistent server.
+    if all(p.unsupported is not None for p in parts):
+        merged.unsupported = parts[0].unsupported
+    for part in parts:
+        for name, value in part.extra.items():
+            merged.extra[name] = merged.extra.get(name, 0) + value
     return merged
 
 
@@ -273,6 +314,8 @@ def run_load_clients(binary: pathlib.Path, spec: LoadSpec, target: str, protocol
         except (OSError, ValueError):
             if not part.message:
                 part.message = f"load client wrote no JSON (exit {part.exit_status})"
+        if part.exit_status == EXIT_UNSUPPORTED and part.unsupported is None:
+            part.unsupported = "the load client reported the workload unsupported (exit 3)"
         log.seek(0)
         tail = log.read()[-600:].decode(errors="replace").strip()
         log.close()

@@ -8,7 +8,10 @@
 - `hung`: no READY in time, the load client had to be killed at its bound, or the server did not
   stop within 2 s of SIGTERM (or left processes behind).
 - `unsupported`: the server refused the workload as the contract allows (e.g. /broadcast → 501
-  on an architecture that cannot share connections), so there is nothing to measure.
+  on an architecture that cannot share connections), so there is nothing to measure. The detail
+  reads "not supported by design: <reason>"; the reason comes from the harness's own probe or
+  from the load client, which reports the server's 501 body (exit status 3, JSON verdict
+  "unsupported").
 
 When several things went wrong the most severe wins (hung > crashed > errors > unsupported > ok);
 every problem still appears in the detail.
@@ -25,6 +28,12 @@ from harness.server_process import StartFailure, StopOutcome
 
 SEVERITY = {"ok": 0, "unsupported": 1, "errors": 2, "crashed": 3, "hung": 4}
 VERDICTS = tuple(SEVERITY)
+UNSUPPORTED_PREFIX = "not supported by design"
+
+
+def unsupported_detail(reason: str) -> str:
+    """'not supported by design: <reason>' (the reason alone if it already says so)."""
+    return reason if reason.startswith(UNSUPPORTED_PREFIX) else f"{UNSUPPORTED_PREFIX}: {reason}"
 
 
 @dataclass
@@ -69,7 +78,7 @@ def decide(start: Optional[StartFailure] = None,
         verdict.add(start.verdict, start.detail)
         return verdict
     if unsupported is not None:
-        verdict.add("unsupported", unsupported)
+        verdict.add("unsupported", unsupported_detail(unsupported))
     if load is not None:
         _judge_load(verdict, load, expect_errors)
     if exited_during_load is not None:
@@ -85,6 +94,10 @@ def decide(start: Optional[StartFailure] = None,
 def _judge_load(verdict: Verdict, load: LoadResult, expect_errors: bool) -> None:
     if load.timed_out:
         verdict.add("hung", load.message or "load client did not finish in time")
+        return
+    if load.unsupported is not None and not load.errors:
+        # Refused as the contract allows: nothing failed, and there was nothing to measure.
+        verdict.add("unsupported", unsupported_detail(load.unsupported))
         return
     if load.errors:
         verdict.add("ok" if expect_errors else "errors", format_errors(load.errors))

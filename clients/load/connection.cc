@@ -1,15 +1,15 @@
 #include "clients/load/connection.h"
 
-#include <algorithm>
-
 #include "protocols/framing/printable_bytes.h"
 
 namespace archbench::load {
 namespace {
 
 constexpr std::size_t kReadBufferSize = 64 * 1024;
-constexpr auto kFirstBackoff = std::chrono::milliseconds(10);
-constexpr auto kMaxBackoff = std::chrono::milliseconds(500);
+// Broadcast mode: how many messages per --pipeline slot a sender may have out that some member
+// has not received yet. With 16 members and 64 KiB messages that bounds a member's backlog in
+// the server to 15 x 4 x 64 KiB = 3.75 MiB, well under what servers tolerate.
+constexpr std::uint64_t kUndeliveredPerSlot = 4;
 
 }  // namespace
 
@@ -70,7 +70,8 @@ void Connection::on_connected(const std::error_code& error) {
 
 // --- sending ------------------------------------------------------------------------------
 
-bool Connection::run_closed_for_next(TimePoint now) const {
+bool Connection::run_closed_for_next(TimePoint now) {
+  if (broadcast() && !may_rejoin(now)) return true;
   // Closed loop asks about now; open loop about the next intended start, which may still lie
   // inside the measurement even when now is past it (a backlog after a stall). Requests owed
   // a resend keep the connection going either way.
@@ -80,6 +81,14 @@ bool Connection::run_closed_for_next(TimePoint now) const {
 void Connection::pump() {
   if (state_ != State::kReady) return;
   const TimePoint now = Clock::now();
+  if (broadcast()) {
+    if (!barrier_passed(now)) return;
+    if (sending_ended_) {
+      end_sending();  // draining: finishes once the group says nothing more is owed
+      return;
+    }
+    window_full_ = false;
+  }
   for (; !resend_.empty() && in_flight_.size() < depth_; resend_.pop_front()) {
     client_->append_request(out_);
     in_flight_.push_back({resend_.front().intended, now, resend_.front().measured});
@@ -91,6 +100,10 @@ void Connection::pump() {
       exhausted = true;
       break;
     }
+    // Broadcast flow control: wait while the slowest member lags (broadcast_group.h).
+    window_full_ =
+        broadcast() && context_.group->undelivered(index_) >= kUndeliveredPerSlot * depth_;
+    if (window_full_) break;
     if (schedule_.open_loop() && intended > now) {
       arm_wake(intended);
       break;
@@ -111,10 +124,14 @@ void Connection::pump() {
     }
     client_->append_request(out_);
     in_flight_.push_back({intended, keepalive_ ? now : connect_started_, measured});
+    if (broadcast()) {
+      in_flight_.back().sequence = ++sequence_;
+      context_.group->note_sent(index_, sequence_, measured);
+    }
     if (!keepalive_) break;  // one request per connection
   }
   flush();
-  if (exhausted && in_flight_.empty()) finish();
+  if (exhausted && in_flight_.empty()) broadcast() ? end_sending() : finish();
 }
 
 void Connection::connect_when_due() {
@@ -187,7 +204,8 @@ void Connection::on_read(const std::error_code& error, std::size_t n) {
         return;
       }
     }
-    if (error == asio::error::eof && state_ == State::kReady && in_flight_.empty()) {
+    if (error == asio::error::eof && state_ == State::kReady && in_flight_.empty() &&
+        !broadcast()) {
       // The server closed an idle connection (its keep-alive timeout, say): not an error.
       close_socket();
       reconnect_or_finish(/*after_failure=*/false);
@@ -200,28 +218,63 @@ void Connection::on_read(const std::error_code& error, std::size_t n) {
   std::string_view data(read_buffer_.data(), n);
   const std::uint64_t generation = socket_generation_;
   while (!data.empty()) {
-    if (state_ == State::kReady && in_flight_.empty()) {
-      reject_reply("no bytes (no request outstanding)",
-                   "\"" + framing::printable_bytes(data, 32) + "\"", now);
+    // Bytes nobody asked for. In broadcast mode other members' messages come whether or not a
+    // request is in flight, and a WebSocket server may ping at any time, so there a stray reply
+    // is only known once it is complete; the other protocols owe nothing unasked.
+    const bool unasked = state_ == State::kReady && in_flight_.empty() && !broadcast();
+    const std::string shown = unasked ? "\"" + framing::printable_bytes(data, 32) + "\"" : "";
+    if (unasked && context_.options.protocol != Protocol::kWebSocket) {
+      reject_reply("no bytes (no request outstanding)", shown, now);
       return;
     }
     ReplyVerdict verdict;
     const ParseStep step = client_->consume(data, verdict);
     data.remove_prefix(step.used);
+    if (unasked && step.event == ParseStep::Event::kReply) {
+      reject_reply("no message (no request outstanding)", shown, now);
+      return;
+    }
     if (step.event == ParseStep::Event::kNeedMore) break;
-    if (step.event == ParseStep::Event::kHandshake) {
-      if (verdict.kind != ReplyVerdict::Kind::kOk) {
-        reject_reply("handshake: " + verdict.expected, verdict.got, now);
-        return;
-      }
-      state_ = State::kReady;
+    if (step.event == ParseStep::Event::kPing) {
+      context_.stats.add_pong();
+      client_->take_output(out_);
       continue;
     }
-    if (!on_reply(verdict, now)) return;
+    if (step.event == ParseStep::Event::kHandshake) {
+      if (!on_handshake(verdict, now)) return;
+      continue;
+    }
+    if (!(broadcast() ? on_broadcast_message(verdict, now) : on_reply(verdict, now))) return;
   }
   if (generation != socket_generation_) return;
   pump();  // one write for every reply this read completed
+  if (generation != socket_generation_) return;
+  flush();  // pongs, which go out even while no request may be sent
   if (state_ == State::kReady || state_ == State::kHandshaking) start_reading();
+}
+
+bool Connection::on_handshake(const ReplyVerdict& verdict, TimePoint now) {
+  if (verdict.kind == ReplyVerdict::Kind::kUnsupported) {
+    // Not a failure of the server: it does not do this, by design. Trying again is pointless.
+    context_.stats.add_refusal(verdict.got);
+    finish();
+    return false;
+  }
+  if (verdict.kind != ReplyVerdict::Kind::kOk) {
+    reject_reply("handshake: " + verdict.expected, verdict.got, now);
+    return false;
+  }
+  if (broadcast()) {
+    if (!context_.group->join(index_, now)) {
+      // The barrier released without it: as a late joiner it could not know what it is owed.
+      ++context_.stats.errors().timeout;
+      finish();
+      return false;
+    }
+    joined_ = true;
+  }
+  state_ = State::kReady;
+  return true;
 }
 
 bool Connection::on_reply(const ReplyVerdict& verdict, TimePoint now) {
@@ -252,148 +305,77 @@ bool Connection::on_reply(const ReplyVerdict& verdict, TimePoint now) {
   return true;
 }
 
-// --- failures, timeouts and the end ---------------------------------------------------------
+// --- broadcast mode -------------------------------------------------------------------------
 
-void Connection::reject_reply(std::string expected, std::string got, TimePoint now) {
-  ++context_.stats.errors().wrong_reply;
-  context_.stats.add_wrong_reply(now, index_, std::move(expected), std::move(got));
-  if (!in_flight_.empty()) {
-    const InFlight& request = in_flight_.front();
-    context_.stats.record_failure(index_, request.intended, request.actual, Outcome::kWrong,
-                                  request.measured);
+bool Connection::barrier_passed(TimePoint now) {
+  if (sending_started_) return true;
+  if (!context_.group->released(now)) return false;
+  sending_started_ = true;
+  if (schedule_.open_loop()) {
+    // The open-loop schedule counts from the release, the same moment for every member, so
+    // the barrier's wait is not charged to the first messages as lateness.
+    schedule_ = Schedule(context_.options.rate, context_.options.connections,
+                         static_cast<int>(index_), context_.group->released_at());
+  }
+  return true;
+}
+
+bool Connection::may_rejoin(TimePoint now) {
+  return !joined_ && !context_.group->released(now);
+}
+
+void Connection::end_sending() {
+  if (!sending_ended_) leave_group(/*departed=*/false);
+  if (context_.group->drained(index_, drained_senders_)) finish();
+}
+
+bool Connection::on_broadcast_message(const ReplyVerdict& verdict, TimePoint now) {
+  if (verdict.kind == ReplyVerdict::Kind::kWrong && !verdict.stream_intact) {
+    reject_reply(verdict.expected, verdict.got, now);  // framing is lost: the member departs
+    return false;
+  }
+  bool counted = false;  // one wrong reply per message at most
+  if (verdict.kind == ReplyVerdict::Kind::kWrong) {
+    note_wrong_reply(verdict.expected, verdict.got, now);
+    counted = true;
+  }
+  if (!verdict.tag) return true;
+  const BroadcastTag& tag = *verdict.tag;
+  const BroadcastGroup::Receipt receipt = context_.group->receive(index_, tag);
+  if (receipt.kind != BroadcastGroup::Receipt::Kind::kInOrder && !counted) {
+    const bool repeated = receipt.kind == BroadcastGroup::Receipt::Kind::kRepeated;
+    note_wrong_reply("message " + std::to_string(receipt.expected) + " of connection " +
+                         std::to_string(tag.sender) + " (each message once, in order)",
+                     "message " + std::to_string(tag.sequence) +
+                         (repeated ? " (again, or out of order)"
+                                   : " (" + std::to_string(tag.sequence - receipt.expected) +
+                                         " skipped)"),
+                     now);
+  }
+  if (tag.sender != index_ || receipt.kind == BroadcastGroup::Receipt::Kind::kRepeated) {
+    return true;  // another member's message: the group has counted it
+  }
+  // The own copy: the server has handed this message to the group, so every member is owed it.
+  context_.group->confirm(index_, tag.sequence);
+  while (!in_flight_.empty() && in_flight_.front().sequence < tag.sequence) {
+    // Skipped (the skip is the wrong reply above): it will not come back.
+    const InFlight& lost = in_flight_.front();
+    context_.stats.record_failure(index_, lost.intended, lost.actual, Outcome::kWrong,
+                                  lost.measured);
     in_flight_.pop_front();
   }
-  drop_in_flight(Outcome::kWrong);
-  close_socket();
-  reconnect_or_finish(/*after_failure=*/true);
-}
-
-void Connection::fail(std::uint64_t& error_counter, std::uint64_t count, Outcome outcome) {
-  error_counter += count;
-  drop_in_flight(outcome);
-  close_socket();
-  reconnect_or_finish(/*after_failure=*/true);
-}
-
-void Connection::sweep(TimePoint now) {
-  ErrorCounts& errors = context_.stats.errors();
-  switch (state_) {
-    case State::kConnecting:
-      if (now - connect_started_ >= timeout_) fail(errors.connect, 1, Outcome::kReadError);
-      break;
-    case State::kHandshaking:
-      if (now - connect_started_ >= timeout_) fail(errors.timeout, 1, Outcome::kTimeout);
-      break;
-    case State::kReady:
-        if (!in_flight_.empty() && now - in_flight_.front().intended >= timeout_ + server_delay_) {
-        // Each request once, also those waiting to be sent again.
-        fail(errors.timeout, in_flight_.size() + resend_.size(), Outcome::kTimeout);
-      }
-      break;
-    case State::kWaiting:
-      // Waiting out a backoff or a late ramp-up start after the run has closed: done now.
-      if (run_closed_for_next(now)) finish();
-      break;
-    case State::kFinished:
-      break;
-  }
-}
-
-void Connection::drop_in_flight(Outcome outcome) {
-  // Requests waiting to be sent again share the fate of those on the wire.
-  in_flight_.insert(in_flight_.end(), resend_.begin(), resend_.end());
-  resend_.clear();
-  for (const InFlight& request : in_flight_) {
-    context_.stats.record_failure(index_, request.intended, request.actual, outcome,
+  if (in_flight_.empty() || in_flight_.front().sequence != tag.sequence) return true;
+  const InFlight request = in_flight_.front();
+  in_flight_.pop_front();
+  if (verdict.kind == ReplyVerdict::Kind::kOk) {
+    consecutive_failures_ = 0;
+    context_.stats.record_reply(index_, request.intended, request.actual, now, server_delay_,
+                                Outcome::kOk, request.measured);
+  } else {
+    context_.stats.record_failure(index_, request.intended, request.actual, Outcome::kWrong,
                                   request.measured);
   }
-  in_flight_.clear();
-}
-
-void Connection::close_socket() {
-  ++socket_generation_;
-  std::error_code ignored;
-  socket_.close(ignored);
-  write_active_ = false;
-  out_.clear();
-  client_->reset();
-  ++wake_generation_;
-  wake_at_ = TimePoint::max();
-  wake_timer_.cancel();
-}
-
-void Connection::reconnect_or_finish(bool after_failure) {
-  const TimePoint now = Clock::now();
-  state_ = State::kWaiting;
-  if (run_closed_for_next(now)) {
-    finish();
-    return;
-  }
-  if (after_failure) {
-    ++consecutive_failures_;
-    const int doublings = std::min(consecutive_failures_ - 1, 10);
-    const auto backoff = std::min<Clock::duration>(kFirstBackoff * (1 << doublings), kMaxBackoff);
-    arm_wake(now + backoff);
-    return;
-  }
-  connect_when_due();
-}
-
-void Connection::finish() {
-  if (state_ == State::kFinished) return;
-  drop_in_flight(Outcome::kReadError);  // empty unless aborted
-  close_socket();
-  state_ = State::kFinished;
-  context_.on_connection_finished();
-}
-
-void Connection::abort(bool settle) {
-  if (!settle) {
-    in_flight_.clear();  // cut off by the user, not by the server: not counted
-    resend_.clear();
-    finish();
-    return;
-  }
-  context_.stats.errors().timeout += in_flight_.size() + resend_.size();
-  drop_in_flight(Outcome::kTimeout);
-  const TimePoint now = Clock::now();
-  while (schedule_.open_loop() && !context_.plan.closed(schedule_.next(now))) {
-    const TimePoint intended = schedule_.next(now);
-    const RunPlan::Admission admission = context_.plan.admit(intended);
-    if (admission == RunPlan::Admission::kClosed) break;
-    schedule_.advance();
-    ++context_.stats.errors().timeout;
-    context_.stats.record_failure(index_, intended, now, Outcome::kTimeout,
-                                  admission == RunPlan::Admission::kMeasured);
-  }
-  finish();
-}
-
-// --- the wake-up timer ----------------------------------------------------------------------
-
-void Connection::arm_wake(TimePoint at) {
-  if (at == wake_at_) return;
-  wake_at_ = at;
-  const std::uint64_t generation = ++wake_generation_;
-  wake_timer_.expires_at(at);
-  wake_timer_.async_wait([this, generation](const std::error_code& error) {
-    if (error || generation != wake_generation_) return;
-    wake_at_ = TimePoint::max();
-    on_wake();
-  });
-}
-
-void Connection::on_wake() {
-  switch (state_) {
-    case State::kWaiting:
-      run_closed_for_next(Clock::now()) ? finish() : connect_when_due();
-      break;
-    case State::kReady:
-      pump();
-      break;
-    default:
-      break;
-  }
+  return true;
 }
 
 }  // namespace archbench::load

@@ -26,6 +26,21 @@
 //     byte stream no longer lines up with the requests.
 // Failed connects back off (10 ms doubling to 500 ms) so a refusing server is not hammered.
 //
+// WebSocket broadcast mode (WorkerContext::group set) changes the life of a connection:
+//   * after its handshake it joins the group and sends nothing until the group's barrier
+//     releases (every connection joined); a 501 answer to the handshake is "unsupported" (the
+//     architecture does not broadcast, by design) and ends the connection without an error;
+//   * messages arrive from every member; its own copy answers its oldest in-flight message
+//     (latency: send to own copy), the others are deliveries whose order the group checks;
+//     a bad message inside a good frame is one wrong reply and the connection goes on;
+//   * besides --pipeline, it holds back while a few of its messages have not yet reached every
+//     member (flow control; see broadcast_group.h);
+//   * when the run closes and its own copies are back it stops sending, then drains: it keeps
+//     reading until the group says it has every message owed to it (or the hard stop);
+//   * it never reconnects once it joined: a failure makes it depart from the group.
+// A WebSocket server's ping is answered with a pong in every mode (ProtocolClient::take_output).
+// connection.cc has the normal path, connection_end.cc failures, timeouts and the end.
+//
 // Thread-safety: a Connection lives on one worker thread; every method runs on that thread.
 #pragma once
 
@@ -38,6 +53,7 @@
 #include <string>
 #include <vector>
 
+#include "clients/load/broadcast_group.h"
 #include "clients/load/options.h"
 #include "clients/load/protocol_client.h"
 #include "clients/load/run_plan.h"
@@ -54,6 +70,7 @@ struct WorkerContext {
   Stats& stats;
   asio::ip::tcp::endpoint endpoint;
   std::function<void()> on_connection_finished;
+  BroadcastGroup* group = nullptr;  // broadcast mode only; shared by every worker
 };
 
 class Connection {
@@ -79,6 +96,7 @@ class Connection {
     TimePoint intended;
     TimePoint actual;
     bool measured;
+    std::uint64_t sequence = 0;  // broadcast mode: the number in the message's tag
   };
 
   void begin_connect();
@@ -87,6 +105,23 @@ class Connection {
   void on_read(const std::error_code& error, std::size_t n);
   // Handles one verified-or-not reply; false when the connection was closed because of it.
   bool on_reply(const ReplyVerdict& verdict, TimePoint now);
+  // The handshake's verdict; false when the connection was closed because of it.
+  bool on_handshake(const ReplyVerdict& verdict, TimePoint now);
+
+  // --- broadcast mode ---
+  bool broadcast() const { return context_.group != nullptr; }
+  // One message from the group (own copy or another member's); false when it closed the
+  // connection.
+  bool on_broadcast_message(const ReplyVerdict& verdict, TimePoint now);
+  // Whether the barrier has released; on the first true, starts the open-loop schedule there.
+  bool barrier_passed(TimePoint now);
+  // Nothing more to send and the own copies are back: stop sending, and finish once drained.
+  void end_sending();
+  // Before the barrier a failed connection may try again; after it, never.
+  bool may_rejoin(TimePoint now);
+  // Stops sending for good: as a member (`departed`: because it failed), or gives up joining.
+  void leave_group(bool departed);
+
   // Sends whatever the schedule allows now; arms the wake-up timer for the next intended start.
   void pump();
   // --no-keepalive between requests: connect when the next request is due.
@@ -106,10 +141,12 @@ class Connection {
   // connection after the backoff.
   void fail(std::uint64_t& error_counter, std::uint64_t count, Outcome outcome);
   void reject_reply(std::string expected, std::string got, TimePoint now);  // wrong reply
+  // Counts one wrong reply and keeps a sample of it; the connection goes on.
+  void note_wrong_reply(std::string expected, std::string got, TimePoint now);
   void finish();
   // The run accepts no request at or after the next one this connection would send, and no
-  // request is waiting to be sent again.
-  bool run_closed_for_next(TimePoint now) const;
+  // request is waiting to be sent again (broadcast mode: or it can no longer join the group).
+  bool run_closed_for_next(TimePoint now);
 
   WorkerContext& context_;
   const std::uint32_t index_;
@@ -139,6 +176,14 @@ class Connection {
   std::string writing_;  // the buffer of the write in progress
   bool write_active_ = false;
   std::vector<char> read_buffer_;
+
+  // Broadcast mode.
+  bool joined_ = false;          // a member of the group (never again false)
+  bool sending_started_ = false; // the barrier released and this connection saw it
+  bool sending_ended_ = false;   // finish_sending() was called
+  bool window_full_ = false;     // the last pump() stopped for flow control
+  int drained_senders_ = 0;      // BroadcastGroup::drained()'s progress
+  std::uint64_t sequence_ = 0;   // of the last message sent
 };
 
 }  // namespace archbench::load

@@ -18,7 +18,19 @@ double RunResult::bytes_per_second() const {
   return measured_seconds > 0 ? static_cast<double>(total.bytes_read()) / measured_seconds : 0.0;
 }
 
-bool RunResult::clean() const { return total.errors().total() == 0 && total.requests() > 0; }
+double RunResult::deliveries_per_second() const {
+  return broadcast && measured_seconds > 0
+             ? static_cast<double>(broadcast->deliveries) / measured_seconds
+             : 0.0;
+}
+
+bool RunResult::clean() const {
+  return total.errors().total() == 0 && total.requests() > 0 && total.refusals() == 0;
+}
+
+bool RunResult::unsupported() const {
+  return total.refusals() > 0 && total.errors().total() == 0 && total.requests() == 0;
+}
 
 asio::ip::tcp::endpoint resolve_target(const Options& options) {
   asio::io_context io;
@@ -39,6 +51,16 @@ RunResult run_load(const Options& options, const asio::ip::tcp::endpoint& endpoi
                    const std::atomic<bool>* interrupt) {
   const TimePoint start = Clock::now();
   RunPlan plan(options, start);
+  std::optional<BroadcastGroup> group;
+  if (options.broadcast()) {
+    // Every connection gets --timeout from its own start (the --connect-rate ramp) to join.
+    const double last_start_s =
+        options.connect_rate > 0 ? (options.connections - 1) / options.connect_rate : 0.0;
+    group.emplace(options.connections,
+                  start + std::chrono::round<Clock::duration>(
+                              std::chrono::duration<double>(last_start_s)) +
+                      std::chrono::milliseconds(options.timeout_ms));
+  }
 
   // Connection i goes to thread i % T: neighbours in the open-loop schedule land on different
   // threads, so each thread's share of the rate is spread evenly in time too.
@@ -48,8 +70,8 @@ RunResult run_load(const Options& options, const asio::ip::tcp::endpoint& endpoi
     for (int i = t; i < options.connections; i += options.threads) {
       indices.push_back(static_cast<std::uint32_t>(i));
     }
-    workers.push_back(
-        std::make_unique<Worker>(options, plan, endpoint, std::move(indices), interrupt));
+    workers.push_back(std::make_unique<Worker>(options, plan, endpoint, std::move(indices),
+                                               interrupt, group ? &*group : nullptr));
   }
   std::vector<std::thread> threads;
   for (auto& worker : workers) threads.emplace_back([&worker] { worker->run(); });
@@ -59,12 +81,21 @@ RunResult run_load(const Options& options, const asio::ip::tcp::endpoint& endpoi
                    Stats(plan.start(), plan.measure_start(),
                          std::chrono::milliseconds(options.interval_ms),
                          !options.log_requests.empty()),
-                   {}, 0, plan.stopped()};
+                   {}, 0, plan.stopped(), std::nullopt};
   for (const auto& worker : workers) {
     result.total.merge(worker->stats());
     std::vector<std::uint64_t> per_interval;
     for (const auto& row : worker->stats().intervals()) per_interval.push_back(row.requests);
     result.thread_interval_requests.push_back(std::move(per_interval));
+  }
+
+  TimePoint measured_start = plan.measure_start();
+  if (group) {
+    result.broadcast = group->totals(start);
+    result.total.errors().missing += result.broadcast->missing;
+    if (group->has_released()) {
+      measured_start = std::max(measured_start, group->released_at());
+    }
   }
 
   const TimePoint end_of_replies = result.total.last_reply();
@@ -77,7 +108,7 @@ RunResult run_load(const Options& options, const asio::ip::tcp::endpoint& endpoi
     measured_end = plan.measure_end();
   }
   result.measured_seconds =
-      std::max(0.0, std::chrono::duration<double>(measured_end - plan.measure_start()).count());
+      std::max(0.0, std::chrono::duration<double>(measured_end - measured_start).count());
   return result;
 }
 

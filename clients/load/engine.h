@@ -10,9 +10,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "clients/load/broadcast_group.h"
 #include "clients/load/options.h"
 #include "clients/load/stats.h"
 
@@ -26,11 +28,18 @@ struct RunResult {
   std::vector<std::vector<std::uint64_t>> thread_interval_requests;
   double measured_seconds = 0;  // the denominator of the throughput
   bool interrupted = false;     // stopped early by the interrupt flag
+  // Broadcast mode: the group's counts (its missing copies are also in total.errors()).
+  std::optional<BroadcastTotals> broadcast;
 
   double requests_per_second() const;
   double bytes_per_second() const;
-  // Every reply verified, no error of any class, and at least one measured reply.
+  // Broadcast mode: copies of measured messages delivered per second, over all members.
+  double deliveries_per_second() const;
+  // Every reply verified, no error of any class, no refusal, and at least one measured reply.
   bool clean() const;
+  // The server refused the workload as not implemented by its design (501 to the /broadcast
+  // handshake) and nothing else went wrong: there is nothing to measure, and nothing failed.
+  bool unsupported() const;
 };
 
 // Resolves options.host:options.port (first IPv4 address, else the first one). Throws
@@ -38,6 +47,8 @@ struct RunResult {
 asio::ip::tcp::endpoint resolve_target(const Options& options);
 
 // Runs the load described by `options` (validate() must accept them) against `endpoint`.
+// In broadcast mode the measured time starts at the barrier's release if that came after the
+// warmup (no message is sent before it).
 // `interrupt` (optional): set it from elsewhere (a signal handler) to end the run early.
 RunResult run_load(const Options& options, const asio::ip::tcp::endpoint& endpoint,
                    const std::atomic<bool>* interrupt = nullptr);

@@ -2,12 +2,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <optional>
+#include <vector>
 
 #include "clients/load/payload.h"
 #include "protocols/framing/printable_bytes.h"
 #include "protocols/http/application.h"
+#include "protocols/http/query.h"
+#include "protocols/http/request.h"
 #include "protocols/http/response_parser.h"
 
 namespace archbench::load {
@@ -23,14 +27,15 @@ struct ExpectedBody {
   std::string bytes;  // kExact: the body; kJson: its canonical text
 };
 
-// n of /bytes?n=N, when the query names it as a plain decimal.
-std::optional<std::size_t> bytes_parameter(std::string_view query) {
+// The value of `name` in the query (n of /bytes?n=N, ms of /sleep?ms=N), when the first item
+// of that name holds a plain decimal.
+std::optional<std::size_t> decimal_parameter(std::string_view query, std::string_view name) {
   while (!query.empty()) {
     const auto amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
-    if (pair.starts_with("n=")) {
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
       std::size_t n = 0;
-      const std::string_view digits = pair.substr(2);
+      const std::string_view digits = pair.substr(name.size() + 1);
       const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
       if (error == std::errc() && end == digits.data() + digits.size()) return n;
       return std::nullopt;
@@ -41,13 +46,41 @@ std::optional<std::size_t> bytes_parameter(std::string_view query) {
   return std::nullopt;
 }
 
-ExpectedBody expected_body(const Options& o, const std::string& request_body) {
+// What GET /inspect must describe: this client's own request (DESIGN.md, "http"). `path` is
+// percent-decoded; the headers are exactly those the request carries, lower-cased; the query
+// keeps the first value of each name; no cookies are sent.
+std::string inspect_document(const Options& o, const std::string& path, std::string_view query,
+                             const std::vector<http::Header>& headers) {
+  nlohmann::json query_object = nlohmann::json::object();
+  for (const auto& [name, value] : http::parse_query(query)) {
+    if (!query_object.contains(name)) query_object[name] = value;
+  }
+  nlohmann::json header_object = nlohmann::json::object();
+  for (const http::Header& h : headers) {
+    std::string name = h.name;
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    header_object[name] = h.value;
+  }
+  const nlohmann::json document = {{"method", o.method},
+                                   {"path", path},
+                                   {"query", query_object},
+                                   {"headers", header_object},
+                                   {"cookies", nlohmann::json::object()}};
+  return document.dump();
+}
+
+ExpectedBody expected_body(const Options& o, const std::string& request_body,
+                           const std::vector<http::Header>& request_headers) {
   const std::string_view target = o.path;
   const auto question = target.find('?');
-  const std::string_view path = target.substr(0, question);
   const std::string_view query =
       question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
   ExpectedBody expected;
+  // The server routes by the percent-decoded path; one that does not decode gets a 400.
+  const std::optional<std::string> decoded =
+      http::percent_decode(target.substr(0, question), /*plus_as_space=*/false);
+  if (!decoded) return expected;
+  const std::string& path = *decoded;
   if (o.method == "HEAD") {
     expected.kind = ExpectedBody::Kind::kExact;  // empty
   } else if (o.method == "GET" && path == "/") {
@@ -57,7 +90,15 @@ ExpectedBody expected_body(const Options& o, const std::string& request_body) {
   } else if (o.method == "POST" && path == "/echo") {
     expected = {ExpectedBody::Kind::kExact, request_body};
   } else if (o.method == "GET" && path == "/bytes") {
-    if (auto n = bytes_parameter(query)) expected = {ExpectedBody::Kind::kExact, http::bytes_body(*n)};
+    if (auto n = decimal_parameter(query, "n")) {
+      expected = {ExpectedBody::Kind::kExact, http::bytes_body(*n)};
+    }
+  } else if (o.method == "GET" && path == "/sleep") {
+    if (auto ms = decimal_parameter(query, "ms")) {
+      expected = {ExpectedBody::Kind::kExact, "slept " + std::to_string(*ms) + " ms"};
+    }
+  } else if (o.method == "GET" && path == "/inspect") {
+    expected = {ExpectedBody::Kind::kJson, inspect_document(o, path, query, request_headers)};
   }
   return expected;
 }
@@ -67,15 +108,17 @@ class HttpClient final : public ProtocolClient {
   HttpClient(const Options& o, std::uint64_t connection_index) : head_(o.method == "HEAD") {
     const std::string body = random_bytes(o.body_size, o.seed, connection_index);
     const bool v6 = o.host.find(':') != std::string::npos;
-    request_ = o.method + " " + o.path + " HTTP/1.1\r\nHost: " + (v6 ? "[" + o.host + "]" : o.host) +
-               ":" + std::to_string(o.port) + "\r\n";
+    std::vector<http::Header> headers = {
+        {"Host", (v6 ? "[" + o.host + "]" : o.host) + ":" + std::to_string(o.port)}};
     if (!body.empty() || o.method == "POST" || o.method == "PUT") {
-      request_ += "Content-Type: application/octet-stream\r\nContent-Length: " +
-                  std::to_string(body.size()) + "\r\n";
+      headers.push_back({"Content-Type", "application/octet-stream"});
+      headers.push_back({"Content-Length", std::to_string(body.size())});
     }
-    if (!o.keepalive) request_ += "Connection: close\r\n";
+    if (!o.keepalive) headers.push_back({"Connection", "close"});
+    request_ = o.method + " " + o.path + " HTTP/1.1\r\n";
+    for (const http::Header& h : headers) request_ += h.name + ": " + h.value + "\r\n";
     request_ += "\r\n" + body;
-    expected_ = expected_body(o, body);
+    expected_ = expected_body(o, body, headers);
     parser_.expect_head_response(head_);
   }
 

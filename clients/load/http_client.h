@@ -5,8 +5,9 @@
 //   * the headers every archbench reply carries: Server, Date, Content-Type, Content-Length;
 //   * the body the route promises: "Hello World" for GET /, {"message":"Hello, World!"} for
 //     GET /json (compared as JSON), the request body for POST /echo, bytes_body(n) for
-//     GET /bytes?n=N, nothing for HEAD. Other paths (/inspect, /sleep, ...) are checked for
-//     status and headers only.
+//     GET /bytes?n=N, "slept N ms" for GET /sleep?ms=N, for GET /inspect the JSON description of
+//     this very request (method, decoded path, query, exactly the headers sent, no cookies;
+//     compared as JSON), nothing for HEAD. Other paths are checked for status and headers only.
 //
 // Thread-safety: see ProtocolClient (one connection's thread).
 #pragma once

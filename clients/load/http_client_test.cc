@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "clients/load/payload.h"
 #include "clients/load/protocol_client.h"
@@ -59,6 +60,38 @@ TEST(HttpClientTest, HelloWorldInAnySplitAndPipelined) {
     EXPECT_EQ(fed.replies[0].kind, ReplyVerdict::Kind::kOk) << fed.replies[0].got;
     EXPECT_EQ(fed.replies[1].kind, ReplyVerdict::Kind::kOk);
     EXPECT_FALSE(fed.replies[0].peer_closes);
+  }
+}
+
+TEST(HttpClientTest, SleepBodyNamesTheDelay) {
+  auto client = make_protocol_client(http_options("GET", "/sleep?ms=007"), 0);
+  Fed fed = feed(*client, response(200, "slept 7 ms") + response(200, "slept 8 ms"), 1000);
+  ASSERT_EQ(fed.replies.size(), 2u);
+  EXPECT_EQ(fed.replies[0].kind, ReplyVerdict::Kind::kOk) << fed.replies[0].got;
+  EXPECT_EQ(fed.replies[1].kind, ReplyVerdict::Kind::kWrong);
+}
+
+TEST(HttpClientTest, InspectMustDescribeThisVeryRequest) {
+  Options o = http_options("GET", "/insp%65ct?b=x%20y&a=1&a=2");
+  o.keepalive = false;
+  auto client = make_protocol_client(o, 0);
+  // What the server's /inspect writes for it (its key order; compared as JSON).
+  const std::string good =
+      R"({"method":"GET","path":"/inspect","query":{"b":"x y","a":"1"},)"
+      R"("headers":{"host":"127.0.0.1:8080","connection":"close"},"cookies":{}})";
+  Fed fed = feed(*client, response(200, good, "Connection: close\r\n"), 1000);
+  ASSERT_EQ(fed.replies.size(), 1u);
+  EXPECT_EQ(fed.replies[0].kind, ReplyVerdict::Kind::kOk) << fed.replies[0].got;
+  for (const std::string& wrong : std::vector<std::string>{
+           R"({"method":"GET","path":"/inspect","query":{"b":"x y","a":"2"},)"
+           R"("headers":{"host":"127.0.0.1:8080","connection":"close"},"cookies":{}})",
+           R"({"method":"GET","path":"/inspect","query":{"b":"x y","a":"1"},)"
+           R"("headers":{"host":"127.0.0.1:8080"},"cookies":{}})",
+           "not json"}) {
+    client->reset();
+    fed = feed(*client, response(200, wrong, "Connection: close\r\n"), 1000);
+    ASSERT_EQ(fed.replies.size(), 1u);
+    EXPECT_EQ(fed.replies[0].kind, ReplyVerdict::Kind::kWrong) << wrong;
   }
 }
 

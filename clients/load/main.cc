@@ -1,5 +1,6 @@
 // The load generator's command line: parse, run (or search with --find-max), report, and exit
-// 0 when every reply verified and nothing failed, 1 otherwise, 2 for bad flags.
+// 0 when every reply verified and nothing failed, 1 otherwise, 2 for bad flags, 3 when the
+// server refused the workload as not supported by its design (501 on /broadcast).
 #include <csignal>
 #include <exception>
 #include <iostream>
@@ -12,6 +13,9 @@
 namespace {
 
 std::atomic<bool> interrupted{false};
+
+// Distinct from 1 so that scripts can tell "cannot be measured here, by design" from a failure.
+constexpr int kExitUnsupported = 3;
 
 extern "C" void on_signal(int) { interrupted.store(true); }
 
@@ -47,6 +51,7 @@ int run(const archbench::load::Options& options) {
   if (!options.quiet) print_summary(std::cout, result);
   if (!options.json_path.empty()) write_json_file(options.json_path, to_json(result));
   if (!options.log_requests.empty()) write_request_log(options.log_requests, result);
+  if (result.unsupported()) return kExitUnsupported;
   return result.clean() ? 0 : 1;
 }
 

@@ -76,6 +76,9 @@ std::string validate(const Options& o) {
   }
   if (o.broadcast()) {
     if (!o.keepalive) return "--no-keepalive cannot be used on /broadcast: members must stay";
+    // Nothing times out while a member waits for a message that never comes: only the run's
+    // hard stop (--duration + --timeout) bounds the drain.
+    if (o.requests > 0) return "--requests cannot be used on /broadcast: use --duration";
     if (o.connections > kMaxBroadcastMembers) {
       return "--connections must be at most " + std::to_string(kMaxBroadcastMembers) +
              " on /broadcast";

@@ -72,6 +72,30 @@ TEST(OptionsTest, FindMaxNeedsTheBound) {
   EXPECT_DOUBLE_EQ(ok.options->slo_p99_ms, 5);
 }
 
+TEST(OptionsTest, BroadcastModeComesFromThePathAndHasItsLimits) {
+  const ParseOutcome ok =
+      parse({"--target", "h:1", "--protocol", "websocket", "--path", "/broadcast?uid=7"});
+  ASSERT_TRUE(ok.options.has_value()) << ok.message;
+  EXPECT_TRUE(ok.options->broadcast());
+  Options o = *ok.options;
+  o.path = "/";
+  EXPECT_FALSE(o.broadcast());
+  o.path = "/broadcast";
+  o.protocol = Protocol::kHttp;
+  EXPECT_FALSE(o.broadcast());  // an HTTP GET of /broadcast is just a 404
+
+  const std::vector<std::string> broadcast = {"--target", "h:1", "--protocol", "websocket",
+                                              "--path", "/broadcast"};
+  auto with = [&broadcast](std::vector<std::string> extra) {
+    extra.insert(extra.begin(), broadcast.begin(), broadcast.end());
+    return extra;
+  };
+  expect_refused(with({"--no-keepalive"}), "/broadcast");
+  expect_refused(with({"--requests", "100"}), "--requests cannot be used on /broadcast");
+  expect_refused(with({"--message-size", "23"}), "--message-size must be at least 24");
+  expect_refused(with({"--connections", "1025"}), "--connections must be at most 1024");
+}
+
 TEST(OptionsTest, HelpExitsZero) {
   const ParseOutcome outcome = parse({"--help"});
   EXPECT_FALSE(outcome.options.has_value());

@@ -97,6 +97,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"http_bytes", Protocol::kHttp, [](Options& o) { o.path = "/bytes?n=10000"; }},
         Case{"http_head", Protocol::kHttp, [](Options& o) { o.method = "HEAD"; }},
         Case{"http_inspect", Protocol::kHttp, [](Options& o) { o.path = "/inspect?a=1"; }},
+        Case{"http_inspect_encoded_no_keepalive", Protocol::kHttp, [](Options& o) {
+               o.path = "/insp%65ct?b=x%20y&a=1&a=2&flag";
+               o.keepalive = false;
+             }},
         Case{"http_pipelined", Protocol::kHttp, [](Options& o) { o.pipeline = 16; }},
         Case{"http_no_keepalive", Protocol::kHttp, [](Options& o) { o.keepalive = false; }},
         Case{"websocket_text", Protocol::kWebSocket, [](Options&) {}},

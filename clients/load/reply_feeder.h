@@ -16,6 +16,7 @@ namespace archbench::load::testing {
 struct Fed {
   std::vector<ReplyVerdict> replies;
   std::size_t handshakes = 0;
+  std::size_t pings = 0;  // kPing steps (a pong is then owed)
 };
 
 // Feeds `bytes` in pieces of `piece` bytes, as reads would deliver them.
@@ -30,6 +31,7 @@ inline Fed feed(ProtocolClient& client, const std::string& bytes, std::size_t pi
       data.remove_prefix(step.used);
       if (step.event == ParseStep::Event::kReply) fed.replies.push_back(verdict);
       if (step.event == ParseStep::Event::kHandshake) ++fed.handshakes;
+      if (step.event == ParseStep::Event::kPing) ++fed.pings;
       if (step.event == ParseStep::Event::kNeedMore) {
         EXPECT_TRUE(data.empty()) << "kNeedMore must use every byte";
         break;

@@ -85,6 +85,7 @@ std::string describe_load(const Options& o) {
       break;
     case Protocol::kWebSocket:
       what += std::string(o.ws_binary ? ", binary " : ", text ") + std::to_string(o.message_size) + " B";
+      if (o.broadcast()) what += ", broadcast on " + o.path;
       break;
     default:
       what += ", " + std::to_string(o.message_size) + " B messages";
@@ -122,6 +123,13 @@ void print_summary(std::ostream& out, const RunResult& run) {
   const std::string length = o.requests > 0 ? std::to_string(o.requests) + " requests"
                                             : format("%gs", o.duration_s);
   out << "Running " << length << " test @ " << o.target() << " (" << describe_load(o) << ")\n";
+  if (run.unsupported()) {
+    // Nothing was measured; latency and rate lines would only be zeros.
+    out << "  Unsupported: " << run.total.refusals()
+        << " connection(s) refused with 501, not supported by design: "
+        << run.total.refusal_reason() << "\n";
+    return;
+  }
   out << "  " << o.threads << " threads and " << o.connections << " connections, ";
   if (o.open_loop()) {
     out << "open loop at " << format("%.2f", o.rate) << " req/s";
@@ -165,8 +173,29 @@ void print_summary(std::ostream& out, const RunResult& run) {
           << ": expected " << w.expected << ", got " << w.got << "\n";
     }
   }
+  if (e.missing > 0) out << "  Missing broadcast deliveries: " << e.missing << "\n";
+  if (run.total.pongs() > 0) {
+    out << "  Pongs sent (answers to server pings): " << run.total.pongs() << "\n";
+  }
+  if (run.total.refusals() > 0) {
+    out << "  Unsupported: " << run.total.refusals()
+        << " connection(s) refused with 501, not supported by design: "
+        << run.total.refusal_reason() << "\n";
+  }
+  if (run.broadcast) {
+    const BroadcastTotals& b = *run.broadcast;
+    out << "  Broadcast: " << b.members << " of " << b.connections << " connections joined (in "
+        << format("%.3fs", b.join_seconds) << "), " << b.messages << " messages, "
+        << b.deliveries << " deliveries";
+    if (b.messages > 0) {
+      out << format(" (%.2f per message)", static_cast<double>(b.deliveries) / b.messages);
+    }
+    if (b.departed > 0) out << ", " << b.departed << " departed";
+    out << "\n";
+  }
   if (run.interrupted) out << "  Interrupted: the numbers cover the run until the stop.\n";
   out << format("Requests/sec: %9.2f\n", run.requests_per_second());
+  if (run.broadcast) out << format("Deliveries/sec: %7.2f\n", run.deliveries_per_second());
   out << format("Transfer/sec: %11s\n", format_binary(run.bytes_per_second()).c_str());
 }
 
@@ -253,7 +282,8 @@ nlohmann::json to_json(const RunResult& run) {
       {"message_size", o.message_size}, {"path", o.path},
       {"method", o.method},         {"body_size", o.body_size},
       {"pipeline", o.pipeline},     {"keepalive", o.keepalive},
-      {"ws_binary", o.ws_binary},   {"timer_ms", o.timer_ms},
+      {"ws_binary", o.ws_binary},   {"ws_broadcast", o.broadcast()},
+      {"timer_ms", o.timer_ms},
       {"mode", o.open_loop() ? "open" : "closed"},
       {"rate", o.rate},             {"connect_rate", o.connect_rate},
       {"interval_ms", o.interval_ms}, {"seed", o.seed},
@@ -263,10 +293,25 @@ nlohmann::json to_json(const RunResult& run) {
   j["bytes_read"] = run.total.bytes_read();
   j["throughput"] = {{"requests_per_sec", run.requests_per_second()},
                      {"bytes_per_sec", run.bytes_per_second()}};
+  if (run.broadcast) j["throughput"]["deliveries_per_sec"] = run.deliveries_per_second();
   j["errors"] = {{"connect", e.connect},           {"read", e.read},
                  {"write", e.write},               {"reset", e.read + e.write},
                  {"timeout", e.timeout},           {"wrong_reply", e.wrong_reply},
-                 {"http_non_2xx", e.http_non_2xx}, {"total", e.total()}};
+                 {"http_non_2xx", e.http_non_2xx}, {"missing", e.missing},
+                 {"total", e.total()}};
+  if (o.protocol == Protocol::kWebSocket) j["websocket"] = {{"pongs_sent", run.total.pongs()}};
+  if (run.broadcast) {
+    const BroadcastTotals& b = *run.broadcast;
+    j["broadcast"] = {{"connections", b.connections}, {"members", b.members},
+                      {"departed", b.departed},       {"join_seconds", b.join_seconds},
+                      {"messages", b.messages},       {"deliveries", b.deliveries},
+                      {"missing", b.missing}};
+  }
+  if (run.total.refusals() > 0) {
+    j["unsupported"] = {{"refused_connections", run.total.refusals()},
+                        {"status", 501},
+                        {"reason", run.total.refusal_reason()}};
+  }
   j["latency_us"] = latency_json(run.total.latency());
   if (o.open_loop()) j["uncorrected_latency_us"] = latency_json(run.total.uncorrected_latency());
   const Histogram& h = run.total.latency();
@@ -296,7 +341,7 @@ nlohmann::json to_json(const RunResult& run) {
   }
   j["wrong_replies"] = std::move(wrong);
   j["interrupted"] = run.interrupted;
-  j["verdict"] = run.clean() ? "ok" : "errors";
+  j["verdict"] = run.clean() ? "ok" : run.unsupported() ? "unsupported" : "errors";
   return j;
 }
 

@@ -5,7 +5,8 @@
 //   * print_latency(): --latency, wrk2's percentile list and the HdrHistogram "classic"
 //     percentile spectrum (values in milliseconds);
 //   * to_json(): parameters, throughput, errors by class, intervals and the full percentile
-//     spectrum in microseconds (DESIGN.md, "Results");
+//     spectrum in microseconds (DESIGN.md, "Results"), plus the broadcast group's counts, pongs
+//     and an "unsupported" refusal where they apply;
 //   * write_request_log(): --log-requests, one CSV line per measured request.
 //
 // Thread-safety: pure functions of their arguments (plus the stream or file they write).

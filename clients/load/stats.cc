@@ -26,6 +26,7 @@ ErrorCounts& ErrorCounts::operator+=(const ErrorCounts& other) {
   timeout += other.timeout;
   wrong_reply += other.wrong_reply;
   http_non_2xx += other.http_non_2xx;
+  missing += other.missing;
   return *this;
 }
 
@@ -84,6 +85,10 @@ void Stats::add_wrong_reply(TimePoint now, std::uint32_t connection, std::string
   wrong_replies_.push_back({at_s, connection, std::move(expected), std::move(got)});
 }
 
+void Stats::add_refusal(std::string reason) {
+  if (refusals_++ == 0) refusal_reason_ = std::move(reason);
+}
+
 void Stats::merge(const Stats& other) {
   if (other.interval_ != interval_) {
     throw std::invalid_argument("stats: merging different interval widths");
@@ -104,6 +109,9 @@ void Stats::merge(const Stats& other) {
     if (wrong_replies_.size() < kMaxWrongReplySamples) wrong_replies_.push_back(sample);
   }
   request_log_.insert(request_log_.end(), other.request_log_.begin(), other.request_log_.end());
+  pongs_ += other.pongs_;
+  if (refusals_ == 0) refusal_reason_ = other.refusal_reason_;
+  refusals_ += other.refusals_;
 }
 
 }  // namespace archbench::load

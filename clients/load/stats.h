@@ -28,7 +28,8 @@ std::string_view outcome_name(Outcome outcome);
 
 // Error counts by class. Connect, read and write errors count events (one reset is one read
 // error however many requests were outstanding); timeouts, wrong replies and non-2xx count
-// requests, each request at most once.
+// requests, each request at most once. `missing` (broadcast mode) counts message copies a member
+// was owed and never got (BroadcastGroup).
 struct ErrorCounts {
   std::uint64_t connect = 0;
   std::uint64_t read = 0;
@@ -36,9 +37,10 @@ struct ErrorCounts {
   std::uint64_t timeout = 0;
   std::uint64_t wrong_reply = 0;
   std::uint64_t http_non_2xx = 0;
+  std::uint64_t missing = 0;
 
   std::uint64_t total() const {
-    return connect + read + write + timeout + wrong_reply + http_non_2xx;
+    return connect + read + write + timeout + wrong_reply + http_non_2xx + missing;
   }
   ErrorCounts& operator+=(const ErrorCounts& other);
 };
@@ -86,6 +88,11 @@ class Stats {
   void add_bytes_read(TimePoint now, std::uint64_t n);
   void add_wrong_reply(TimePoint now, std::uint32_t connection, std::string expected,
                        std::string got);
+  // WebSocket: a pong went out in answer to a server ping.
+  void add_pong() { ++pongs_; }
+  // The server refused the workload as not implemented by its design (501 to the /broadcast
+  // handshake); the first reason is kept.
+  void add_refusal(std::string reason);
 
   ErrorCounts& errors() { return errors_; }
   const ErrorCounts& errors() const { return errors_; }
@@ -105,6 +112,9 @@ class Stats {
   Clock::duration interval() const { return interval_; }
   const std::vector<WrongReplySample>& wrong_replies() const { return wrong_replies_; }
   const std::vector<RequestRecord>& request_log() const { return request_log_; }
+  std::uint64_t pongs() const { return pongs_; }
+  std::uint64_t refusals() const { return refusals_; }  // connections refused, not errors
+  const std::string& refusal_reason() const { return refusal_reason_; }
 
  private:
   IntervalRow& interval_at(TimePoint now);
@@ -124,6 +134,9 @@ class Stats {
   std::vector<IntervalRow> intervals_;
   std::vector<WrongReplySample> wrong_replies_;
   std::vector<RequestRecord> request_log_;
+  std::uint64_t pongs_ = 0;
+  std::uint64_t refusals_ = 0;
+  std::string refusal_reason_;
 };
 
 }  // namespace archbench::load

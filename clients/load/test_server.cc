@@ -4,6 +4,8 @@
 #include <memory>
 #include <vector>
 
+#include "protocols/websocket/frame.h"
+
 namespace archbench::load::testing {
 namespace {
 
@@ -85,17 +87,49 @@ class ScriptedSession : public std::enable_shared_from_this<ScriptedSession> {
   std::string pending_;
 };
 
+class ProtocolSession;
+
+}  // namespace
+
+// The live sessions of a kSession server, so a broadcast reaches every member.
+class TestServer::Group {
+ public:
+  void add(std::weak_ptr<ProtocolSession> session) { sessions_.push_back(std::move(session)); }
+  // Hands `message` from `sender` to every session in `group`, with the configured faults.
+  void deliver(TestServer& server, const ProtocolSession* sender, std::string_view group,
+               const std::string& message);
+
+ private:
+  std::vector<std::weak_ptr<ProtocolSession>> sessions_;
+  std::uint64_t deliveries_ = 0;  // to members other than the sender
+};
+
+namespace {
+
 // kSession: drives the protocol suite's Session over Asio, as a real archbench server does
-// (reads, writes in order, deadlines for timers and /sleep, close after the flush).
+// (reads, writes in order, deadlines for timers and /sleep, close after the flush), and hands
+// broadcasts to the server's group.
 class ProtocolSession : public std::enable_shared_from_this<ProtocolSession> {
  public:
   ProtocolSession(TestServer& server, asio::ip::tcp::socket socket)
-      : socket_(std::move(socket)),
+      : server_(server),
+        socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         session_(make_session(server.config().protocol, server.config().protocol_config)),
         buffer_(64 * 1024) {}
 
-  void start() { read(); }
+  void start() {
+    server_.group().add(weak_from_this());
+    read();
+  }
+
+  // A broadcast from another member (or this one) arrives.
+  void on_broadcast(const std::string& message) {
+    if (closing_) return;
+    session_->on_broadcast(message, out_);
+    take_output();
+  }
+  std::string_view broadcast_group() const { return session_->broadcast_group(); }
 
  private:
   static Now now() { return {std::chrono::steady_clock::now(), std::chrono::system_clock::now()}; }
@@ -117,11 +151,23 @@ class ProtocolSession : public std::enable_shared_from_this<ProtocolSession> {
   }
 
   void take_output() {
-    if (!out_.bytes.empty()) queue_.push_back(std::move(out_.bytes));
+    if (!out_.bytes.empty()) {
+      queue_.push_back(std::move(out_.bytes));
+      const int every = server_.config().ping_every;
+      // The first output is the handshake's answer; pings may only follow it.
+      if (every > 0 && ++outputs_ > 1 && (outputs_ - 1) % every == 0) {
+        queue_.push_back(websocket::encode_frame(websocket::Opcode::kPing, "still there?"));
+        server_.count_ping();
+      }
+    }
     if (out_.close) closing_ = true;
+    std::vector<std::string> broadcasts = std::move(out_.broadcasts);
     out_.clear();
     flush();
     arm_deadline();
+    for (const std::string& message : broadcasts) {
+      server_.group().deliver(server_, this, session_->broadcast_group(), message);
+    }
   }
 
   void flush() {
@@ -159,6 +205,7 @@ class ProtocolSession : public std::enable_shared_from_this<ProtocolSession> {
     });
   }
 
+  TestServer& server_;
   asio::ip::tcp::socket socket_;
   asio::steady_timer timer_;
   std::unique_ptr<Session> session_;
@@ -167,13 +214,36 @@ class ProtocolSession : public std::enable_shared_from_this<ProtocolSession> {
   std::deque<std::string> queue_;
   bool writing_ = false;
   bool closing_ = false;
+  std::uint64_t outputs_ = 0;  // pieces of output queued
 };
 
 }  // namespace
 
+void TestServer::Group::deliver(TestServer& server, const ProtocolSession* sender,
+                                std::string_view group, const std::string& message) {
+  if (group.empty()) return;
+  // Copy first: a delivery may end a session, and the list must not change under the loop.
+  std::vector<std::shared_ptr<ProtocolSession>> members;
+  for (const auto& weak : sessions_) {
+    if (auto member = weak.lock(); member && member->broadcast_group() == group) {
+      members.push_back(std::move(member));
+    }
+  }
+  for (const auto& member : members) {
+    int copies = 1;
+    if (member.get() != sender) {
+      ++deliveries_;
+      if (deliveries_ == server.config().drop_delivery) copies = 0;
+      if (deliveries_ == server.config().duplicate_delivery) copies = 2;
+    }
+    for (int i = 0; i < copies; ++i) member->on_broadcast(message);
+  }
+}
+
 TestServer::TestServer(ServerConfig config)
     : config_(std::move(config)),
-      acceptor_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+      acceptor_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+      group_(std::make_unique<Group>()) {
   port_ = acceptor_.local_endpoint().port();
   accept_next();
   thread_ = std::thread([this] { io_.run(); });

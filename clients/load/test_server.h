@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -29,7 +30,9 @@ enum class Behaviour {
   kSilent,      // reads and never answers
   kWrongBytes,  // answers every read with as many bytes of 'x'
   kCustom,      // answers with reply_for(bytes read) (a canned HTTP response, ...)
-  kSession,     // a well-behaved server: the protocol suite's Session for `protocol`
+  kSession,     // a well-behaved server: the protocol suite's Session for `protocol`; with
+                // protocol_config.can_broadcast, sessions on /broadcast form one group and
+                // each message goes to every member, as a broadcasting architecture does
 };
 
 struct ServerConfig {
@@ -48,6 +51,13 @@ struct ServerConfig {
   // kSession: which protocol, and its configuration.
   Protocol protocol = Protocol::kEcho;
   ProtocolConfig protocol_config;
+  // kSession broadcast faults, for the client's verification. Deliveries to members other than
+  // the sender are numbered from 1 over the whole server; 0 disables the fault.
+  std::uint64_t drop_delivery = 0;       // this one is not sent
+  std::uint64_t duplicate_delivery = 0;  // this one is sent twice
+  // kSession websocket: after every n-th piece of output following the handshake, the server
+  // also sends a ping (0: never). The session fails the connection on a bad pong.
+  int ping_every = 0;
 };
 
 class TestServer {
@@ -60,9 +70,14 @@ class TestServer {
   std::uint16_t port() const { return port_; }
   std::uint64_t connections_accepted() const { return accepted_.load(); }
   bool stalled() const { return stalled_.load(); }
+  std::uint64_t pings_sent() const { return pings_.load(); }
 
   // Called by the sessions (on the server thread).
   const ServerConfig& config() const { return config_; }
+  void count_ping() { ++pings_; }
+  // The sessions of the broadcast group (server thread only).
+  class Group;
+  Group& group() { return *group_; }
   // The stall, when this read should trigger it (once per server).
   void maybe_stall();
   bool take_corrupt_turn();  // true exactly once: on the corrupt_read-th read of the server
@@ -77,6 +92,8 @@ class TestServer {
   std::thread thread_;
   std::atomic<std::uint64_t> accepted_{0};
   std::atomic<bool> stalled_{false};
+  std::atomic<std::uint64_t> pings_{0};
+  std::unique_ptr<Group> group_;
   bool first_byte_seen_ = false;
   std::chrono::steady_clock::time_point first_byte_at_{};
   int reads_ = 0;

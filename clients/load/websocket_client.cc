@@ -130,10 +130,11 @@ class WebSocketClient final : public ProtocolClient {
                                    : framing::printable_bytes(reason, kShownReason);
       return {ParseStep::Event::kHandshake, result.consumed};
     }
-    std::string problem = result.status == http::ResponseParser::Status::kError
-                              ? "unparsable response (" + std::string(parser_.error().reason) + ")"
-                              : websocket::verify_server_handshake(parser_.response().status,
-                                                                   parser_.response().headers, key_);
+    const http::ParsedResponse& response = parser_.response();
+    std::string problem =
+        result.status == http::ResponseParser::Status::kError
+            ? "unparsable response (" + std::string(parser_.error().reason) + ")"
+            : websocket::verify_server_handshake(response.status, response.headers, key_);
     if (problem.empty()) {
       verdict.kind = ReplyVerdict::Kind::kOk;
       handshake_done_ = true;

@@ -4,8 +4,24 @@
 
 namespace archbench::load {
 
+namespace {
+
+// A tenth of the timeout keeps timeouts within 10% of the bound; never busier than 1 ms, never
+// lazier than 50 ms (the hard stop and Ctrl-C are noticed here too). In broadcast mode the sweep
+// is also how a connection learns that the barrier released or the drain ended on another
+// thread (io_contexts run without locks, so threads cannot post to each other): 2 ms at most.
+Clock::duration sweep_period(const Options& options) {
+  const auto most = options.broadcast() ? std::chrono::milliseconds(2)
+                                        : std::chrono::milliseconds(50);
+  return std::clamp<Clock::duration>(std::chrono::milliseconds(options.timeout_ms) / 10,
+                                     std::chrono::milliseconds(1), most);
+}
+
+}  // namespace
+
 Worker::Worker(const Options& options, RunPlan& plan, const asio::ip::tcp::endpoint& endpoint,
-               std::vector<std::uint32_t> connection_indices, const std::atomic<bool>* interrupt)
+               std::vector<std::uint32_t> connection_indices, const std::atomic<bool>* interrupt,
+               BroadcastGroup* group)
     : options_(options),
       plan_(plan),
       stats_(plan.start(), plan.measure_start(), std::chrono::milliseconds(options.interval_ms),
@@ -13,14 +29,11 @@ Worker::Worker(const Options& options, RunPlan& plan, const asio::ip::tcp::endpo
       context_{io_, options, plan, stats_, endpoint,
                [this] {
                  if (--active_ == 0) sweep_timer_.cancel();  // let io_.run() return now
-               }},
+               },
+               group},
       interrupt_(interrupt),
       sweep_timer_(io_),
-      // A tenth of the timeout keeps timeouts within 10% of the bound; never busier than
-      // 1 ms, never lazier than 50 ms (the hard stop and Ctrl-C are noticed here too).
-      sweep_period_(std::clamp<Clock::duration>(std::chrono::milliseconds(options.timeout_ms) / 10,
-                                                std::chrono::milliseconds(1),
-                                                std::chrono::milliseconds(50))) {
+      sweep_period_(sweep_period(options)) {
   for (std::uint32_t index : connection_indices) {
     TimePoint start_at = plan.start();
     if (options.connect_rate > 0) {

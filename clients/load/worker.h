@@ -1,6 +1,7 @@
 // One load thread: its own io_context, its share of the connections, its own Stats, and a
 // periodic sweep for timeouts and the end of the run. Nothing is shared between workers except
-// the read-only Options and the RunPlan's atomics, so there is no lock on the request path.
+// the read-only Options, the RunPlan's atomics and, in broadcast mode, the BroadcastGroup (whose
+// message path is lock-free), so there is no lock on the request path.
 //
 // Thread-safety: construct and read stats() on the controlling thread; run() on the worker's
 // thread. stats() may be read only after run() has returned.
@@ -23,8 +24,10 @@ class Worker {
  public:
   // `connection_indices`: the global indices of the connections this worker owns.
   // `interrupt`: when it becomes true (Ctrl-C), the worker drops everything and returns.
+  // `group`: the broadcast group every worker shares (broadcast mode), else nullptr.
   Worker(const Options& options, RunPlan& plan, const asio::ip::tcp::endpoint& endpoint,
-         std::vector<std::uint32_t> connection_indices, const std::atomic<bool>* interrupt);
+         std::vector<std::uint32_t> connection_indices, const std::atomic<bool>* interrupt,
+         BroadcastGroup* group = nullptr);
 
   // Blocks until every connection has finished (or the hard stop). Call once.
   void run();

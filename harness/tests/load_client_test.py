@@ -35,6 +35,11 @@ class FlagsTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             LoadSpec.from_dict({"conections": 5})
 
+    def test_broadcast_takes_one_client_process(self) -> None:
+        self.assertEqual(LoadSpec.from_dict({"path": "/broadcast"}).processes, 1)
+        with self.assertRaises(ValueError):
+            LoadSpec.from_dict({"path": "/broadcast", "processes": 2})
+
 
 class ParseTest(unittest.TestCase):
     def test_nested_layout(self) -> None:
@@ -82,6 +87,34 @@ class ParseTest(unittest.TestCase):
         self.assertIsNone(result.throughput_rps)
         self.assertEqual(result.latency_us["p99"], None)
         self.assertEqual(result.errors, {})
+        self.assertIsNone(result.deliveries_per_sec)
+        self.assertIsNone(result.unsupported)
+        self.assertEqual(result.extra, {})
+
+    def test_broadcast_fan_out_and_pongs(self) -> None:
+        # The fields clients/load/report.cc adds in WebSocket broadcast mode (abridged).
+        result = parse_load_json({
+            "requests": 4000, "throughput": {"requests_per_sec": 2000.0,
+                                             "deliveries_per_sec": 32000.0},
+            "errors": {"read": 0, "write": 0, "reset": 0, "wrong_reply": 0, "missing": 2,
+                       "total": 2},
+            "broadcast": {"connections": 16, "members": 16, "messages": 4000,
+                          "deliveries": 64000, "missing": 2, "departed": 0},
+            "websocket": {"pongs_sent": 5}, "verdict": "errors"})
+        self.assertEqual(result.deliveries_per_sec, 32000.0)
+        self.assertEqual(result.errors, {"missing": 2})
+        self.assertEqual(result.extra, {
+            "broadcast_members": 16, "broadcast_messages": 4000, "broadcast_deliveries": 64000,
+            "broadcast_missing": 2, "pongs_sent": 5, "deliveries_per_sec": 32000.0})
+        self.assertIsNone(result.unsupported)
+
+    def test_unsupported_carries_the_servers_reason(self) -> None:
+        result = parse_load_json({
+            "requests": 0, "errors": {"total": 0}, "verdict": "unsupported",
+            "unsupported": {"refused_connections": 16, "status": 501,
+                            "reason": "one process per connection"}})
+        self.assertEqual(result.unsupported, "one process per connection")
+        self.assertEqual(result.errors, {})
 
 
 class DescribeLoadTest(unittest.TestCase):
@@ -112,6 +145,17 @@ class MergeTest(unittest.TestCase):
         self.assertEqual(merged.errors, {"timeout": 3, "reset": 1})
         self.assertEqual(merged.exit_status, 1)
         self.assertFalse(merged.verified)
+
+    def test_fan_out_sums_and_unsupported_needs_every_part(self) -> None:
+        a = LoadResult(requests=10, deliveries_per_sec=160, extra={"broadcast_deliveries": 160})
+        b = LoadResult(requests=20, deliveries_per_sec=320, extra={"broadcast_deliveries": 320})
+        merged = merge_results([a, b])
+        self.assertEqual(merged.deliveries_per_sec, 480)
+        self.assertEqual(merged.extra, {"broadcast_deliveries": 480})
+        self.assertIsNone(merged.unsupported)
+        refused = [LoadResult(requests=0, exit_status=3, unsupported="no") for _ in range(2)]
+        self.assertEqual(merge_results(refused).unsupported, "no")
+        self.assertIsNone(merge_results([refused[0], a]).unsupported)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,18 @@ class VerdictTest(unittest.TestCase):
     def test_unsupported(self) -> None:
         verdict = decide(unsupported="/broadcast refused with 501", stop=StopOutcome(0, True))
         self.assertEqual(verdict.word, "unsupported")
+        self.assertEqual(verdict.detail, "not supported by design: /broadcast refused with 501")
+
+    def test_unsupported_reported_by_the_load_client(self) -> None:
+        # Exit status 3 and no request is not an error when the client says why.
+        load = LoadResult(requests=0, exit_status=3, unsupported="one process per connection")
+        verdict = decide(load=load, stop=StopOutcome(0, True))
+        self.assertEqual(verdict.word, "unsupported")
+        self.assertEqual(verdict.detail, "not supported by design: one process per connection")
+
+    def test_unsupported_with_errors_is_errors(self) -> None:
+        load = LoadResult(requests=0, exit_status=1, unsupported="no", errors={"timeout": 1})
+        self.assertEqual(decide(load=load).word, "errors")
 
     def test_expected_errors_from_a_fault_stay_ok_but_are_reported(self) -> None:
         load = LoadResult(requests=90, exit_status=1, errors={"reset": 4})
