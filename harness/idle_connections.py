@@ -142,28 +142,3 @@ class IdleConnections:
         for sock in self.sockets:
             sock.close()
         self.sockets.clear()
-
-
-def websocket_handshake_status(host: str, port: int, path: str, timeout_s: float = 3.0) -> int:
-    """The HTTP status a WebSocket handshake on `path` gets (0 when there is no answer).
-
-    Used to detect `unsupported` before running a /broadcast load: an architecture that cannot
-    share connections answers 501, as the contract says.
-    """
-    request = (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-               "Sec-WebSocket-Version: 13\r\n\r\n").encode()
-    try:
-        with socket.create_connection((host, port), timeout=timeout_s) as sock:
-            sock.sendall(request)
-            head = b""
-            deadline = time.monotonic() + timeout_s
-            while b"\r\n" not in head and time.monotonic() < deadline:
-                chunk = sock.recv(1024)
-                if not chunk:
-                    break
-                head += chunk
-    except OSError:
-        return 0
-    parts = head.split(b"\r\n", 1)[0].split()
-    return int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else 0

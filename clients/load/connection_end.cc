@@ -1,9 +1,5 @@
 // Connection, continued: wrong replies, failures, timeouts, the end of a connection and the
 // wake-up timer (the accounting rules are in connection.h).
-//
-// connection.h (and with it asio.hpp) must come first, as in connection.cc: Asio decides at
-// include time whether handler memory comes from aligned_alloc or operator new, and both files
-// allocate and free the same handlers.
 #include "clients/load/connection.h"
 
 #include <algorithm>

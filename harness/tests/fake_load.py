@@ -14,6 +14,26 @@ import sys
 import time
 
 
+def broadcast_refusal(host: str, port: int, timeout_s: float):
+    """The body of a 501 answer to a /broadcast handshake, or None when it is not refused."""
+    request = (f"GET /broadcast HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n").encode()
+    with socket.create_connection((host, port), timeout=timeout_s) as sock:
+        sock.sendall(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    parts = head.split(b"\r\n", 1)[0].split()
+    if len(parts) >= 2 and parts[1] == b"501":
+        return body.decode(errors="replace") or "the server answered 501"
+    return None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", required=True)
@@ -24,8 +44,17 @@ def main() -> int:
     parser.add_argument("--message-size", type=int, default=16)
     parser.add_argument("--timeout", type=int, default=1000)
     parser.add_argument("--log-requests")
+    parser.add_argument("--path", default="/")
     args, _ = parser.parse_known_args()
     host, port = args.target.rsplit(":", 1)
+    if args.protocol == "websocket" and args.path == "/broadcast":
+        refusal = broadcast_refusal(host, int(port), args.timeout / 1000)
+        if refusal is not None:
+            if args.json:
+                with open(args.json, "w") as handle:
+                    json.dump({"verdict": "unsupported", "unsupported": {"reason": refusal}},
+                              handle)
+            return 3
     errors = {"connect": 0, "timeout": 0, "wrong_reply": 0, "read_error": 0}
     latencies: list[float] = []
     log: list[str] = []
