@@ -35,6 +35,7 @@
 #include "servers/asio/asio_connection.h"
 #include "servers/core/accept.h"
 #include "servers/core/listen_socket.h"
+#include "servers/core/reserve_descriptor.h"
 #include "servers/core/server_flags.h"
 #include "servers/core/server_log.h"
 #include "servers/threads/broadcast_hub.h"
@@ -45,7 +46,9 @@ using asio::ip::tcp;
 
 namespace {
 
-constexpr std::chrono::milliseconds kAcceptPause{100};
+// After an accept error that is neither transient nor a lack of descriptors (which should not
+// happen): wait this long before the next try, so an unexpected error cannot become a busy loop.
+constexpr std::chrono::milliseconds kUnexpectedErrorPause{100};
 
 // One io_context and the thread that runs it.
 struct Worker {
@@ -83,6 +86,10 @@ class Dealer {
     socklen_t length = sizeof(address);
     ::getsockname(listen_fd.get(), reinterpret_cast<sockaddr*>(&address), &length);
     acceptor_.assign(address.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), listen_fd.release());
+    // The reserve-descriptor refusal calls accept() on the native socket itself: with an empty
+    // queue it must return EAGAIN, not block io_context 0. (Async operations are unaffected.)
+    asio::error_code ignored;
+    acceptor_.non_blocking(true, ignored);
   }
 
   void start() { accept_next(); }
@@ -108,6 +115,7 @@ class Dealer {
   void on_accept(Worker& target, const asio::error_code& error, tcp::socket socket) {
     if (stopped_ || error == asio::error::operation_aborted) return;
     if (!error) {
+      exhaustion_.accepted();
       asio::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       const std::string peer = peer_name(socket.native_handle());
@@ -129,10 +137,41 @@ class Dealer {
       accept_next();  // that connection died in the queue (or nothing was there): next
       return;
     }
-    // EMFILE and friends leave the connection queued: retrying at once would spin. Pause.
+    if (is_out_of_descriptors(code)) {
+      // Out of descriptors: Asio's acceptor sits on a readiness loop (epoll) like event_loop's,
+      // and retrying at once would spin on the still-queued connection. The reserve descriptor
+      // refuses it (accepted and closed: the client sees a close, not a hang) and the acceptor
+      // goes on with the next; every connection this process holds keeps being served by its
+      // own io_context meanwhile. Once the queue is empty, the acceptor waits for the listen
+      // socket to become readable, not for accept() to succeed: async_accept tries accept() at
+      // once, before waiting, and at EMFILE that fails even with nothing queued (the kernel
+      // allocates the descriptor first), so going straight back to it would be a busy loop.
+      // Only when the reserve cannot help (ENFILE with the slot taken elsewhere, ENOBUFS) does
+      // the acceptor stop for a bounded, growing pause.
+      const ExhaustionRefuser::Next next =
+          exhaustion_.out_of_descriptors(acceptor_.native_handle(), code);
+      switch (next.step) {
+        case ExhaustionRefuser::Next::Step::kAcceptAgain:
+          accept_next();
+          break;
+        case ExhaustionRefuser::Next::Step::kWaitForReadiness:
+          acceptor_.async_wait(tcp::acceptor::wait_read, [this](const asio::error_code& waited) {
+            if (!waited && !stopped_) accept_next();
+          });
+          break;
+        case ExhaustionRefuser::Next::Step::kPause:
+          retry_after(next.pause);
+          break;
+      }
+      return;
+    }
     log_line("asio: accept: " + error.message() + "; pausing " +
-             std::to_string(kAcceptPause.count()) + " ms");
-    retry_.expires_after(kAcceptPause);
+             std::to_string(kUnexpectedErrorPause.count()) + " ms");
+    retry_after(kUnexpectedErrorPause);
+  }
+
+  void retry_after(std::chrono::milliseconds pause) {
+    retry_.expires_after(pause);
     retry_.async_wait([this](const asio::error_code& waited) {
       if (!waited && !stopped_) accept_next();
     });
@@ -145,6 +184,7 @@ class Dealer {
   const Protocol protocol_;
   const ProtocolConfig& config_;
   threads::BroadcastHub& hub_;
+  ExhaustionRefuser exhaustion_{"asio"};
   bool stopped_ = false;
 };
 

@@ -82,6 +82,10 @@ AcceptResult accept_connection(int listen_fd, SocketMode mode) {
   }
 }
 
+bool is_out_of_descriptors(int error) {
+  return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM;
+}
+
 bool wait_for_connection_or_stop(int listen_fd) {
   for (;;) {
     if (stop_requested()) return false;

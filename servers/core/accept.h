@@ -31,6 +31,10 @@ struct AcceptResult {
 
 enum class SocketMode { kBlocking, kNonBlocking };
 
+// EMFILE, ENFILE, ENOBUFS, ENOMEM: the errors accept_connection reports as kOutOfDescriptors,
+// for other calls a new connection needs (socketpair, eventfd) to be judged the same way.
+bool is_out_of_descriptors(int error);
+
 // One accept4() (close-on-exec; non-blocking when asked, for event loops). Retries EINTR only
 // when no stop was requested, so a blocking accept interrupted by SIGTERM returns kTransient.
 AcceptResult accept_connection(int listen_fd, SocketMode mode);

@@ -24,8 +24,8 @@
 // level-triggered epoll would report it on every turn: a busy loop. The remedy that fits a
 // readiness loop is the reserve descriptor (servers/core/reserve_descriptor.h): accept the
 // client into the reserve's slot and close it at once, so the queue drains, epoll goes quiet and
-// the client sees a close instead of hanging in a backlog nobody will serve soon (this one thread
-// serves everyone, so it cannot sit and wait for a descriptor). Only when even that fails (ENFILE
+// the client sees a close at once instead of hanging in the backlog until some other client
+// happens to leave and free a descriptor. Only when even that fails (ENFILE
 // with the slot taken elsewhere, ENOBUFS) does the loop drop the listen socket from the epoll set
 // for a bounded, growing pause. Either way the connections it has are served as usual, one log
 // line marks the start of the episode and one its end, at the next successful accept().
@@ -67,7 +67,7 @@ class EventLoop {
   void run() {
     std::vector<epoll_event> events(kMaxEvents);
     while (!stop_requested()) {
-      std::optional<TimePoint> wake = earliest(deadlines_.earliest(), accept_resume_);
+      std::optional<TimePoint> wake = earliest(deadlines_.earliest(), accept_pause_.deadline());
       int n = ::epoll_wait(epoll_.get(), events.data(), kMaxEvents,
                            timeout_ms_until(wake, Clock::now()));
       if (n < 0) {
@@ -102,8 +102,8 @@ class EventLoop {
           after_activity(*c, fd, now);
         }
       }
-      if (accept_resume_ && now.steady >= *accept_resume_) {
-        accept_resume_.reset();
+      if (listen_unwatched_ && !accept_pause_.paused()) {
+        listen_unwatched_ = false;
         watch(listen_fd_, EPOLLIN);
       }
     }
@@ -132,15 +132,13 @@ class EventLoop {
           return;
         case AcceptResult::Kind::kTransient:
           break;
-        case AcceptResult::Kind::kOutOfDescriptors:
-          // nullopt: one client refused with the reserve descriptor; the batch goes on.
-          if (std::optional<std::chrono::milliseconds> pause = exhaustion_.out_of_descriptors(
-                  listen_fd_, accepted.error,
-                  std::to_string(table_.size()) + " connections open")) {
-            pause_accepting(*pause);
-            return;
-          }
-          break;
+        case AcceptResult::Kind::kOutOfDescriptors: {
+          const ExhaustionRefuser::Next next = exhaustion_.out_of_descriptors(
+              listen_fd_, accepted.error, std::to_string(table_.size()) + " connections open");
+          if (next.step == ExhaustionRefuser::Next::Step::kAcceptAgain) break;  // one refused
+          if (next.step == ExhaustionRefuser::Next::Step::kPause) pause_accepting(next.pause);
+          return;  // queue empty (epoll reports the next client) or paused
+        }
         case AcceptResult::Kind::kFatal:
           log_line(std::string("accept: ") + std::strerror(accepted.error));
           return;
@@ -152,7 +150,8 @@ class EventLoop {
   // passed (run() puts it back), so its readiness cannot wake the loop meanwhile.
   void pause_accepting(std::chrono::milliseconds pause) {
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_fd_, nullptr);
-    accept_resume_ = Clock::now() + pause;
+    listen_unwatched_ = true;
+    accept_pause_.pause_for(pause);
   }
 
   // Brings epoll and the deadline heap in line with what the connection now wants. `fd` is
@@ -213,7 +212,8 @@ class EventLoop {
   ConnectionTable table_;
   DeadlineHeap deadlines_;
   std::vector<std::uint32_t> interest_;  // by fd: events last given to epoll | kRegistered
-  std::optional<TimePoint> accept_resume_;
+  AcceptPause accept_pause_;
+  bool listen_unwatched_ = false;  // taken out of the epoll set for accept_pause_
 };
 
 }  // namespace

@@ -27,12 +27,14 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "protocols/session.h"
 #include "servers/core/accept.h"
+#include "servers/core/accept_backoff.h"
 #include "servers/core/blocking_driver.h"
+#include "servers/core/clock.h"
 #include "servers/core/listen_socket.h"
+#include "servers/core/reserve_descriptor.h"
 #include "servers/core/server_flags.h"
 #include "servers/core/server_log.h"
 #include "servers/core/stop_signal.h"
@@ -69,22 +71,47 @@ int main(int argc, char** argv) {
   set_nonblocking(listener.fd.get());
   announce_ready(listener);
 
+  // Out of descriptors: the parent holds one descriptor per connection only between accept()
+  // and fork(), so it runs out only when something else holds its descriptors or the system is
+  // out (ENFILE). accept() then fails while the client stays queued and the listen socket stays
+  // readable. The remedy that fits is the one this loop already applies at --max-procs: leave
+  // the listen socket out of the poll set, so queued clients wait in the backlog (their usual
+  // waiting room here), for a bounded, growing pause; the children serving their clients are
+  // untouched. A reserve descriptor would buy nothing: the parent cannot serve anyone itself.
+  // The same holds when accept() would succeed but the child could not start: a new child opens
+  // its own stop pipe (two descriptors) before closing what it inherited, so the parent checks
+  // for room for all three before it takes a client it could not hand on.
+  constexpr int kDescriptorsPerNewClient = 3;  // the client + the child's stop pipe
+  AcceptBackoff backoff("fork_limited", "clients wait in the backlog");
+  AcceptPause accept_pause;
+
   ChildSet children;
   for (;;) {
     const bool below_limit =
         max_procs == 0 || children.size() < static_cast<std::size_t>(max_procs);
+    const bool accepting = below_limit && !accept_pause.paused();
     // At the limit the listening socket is left out of the poll set: it would be readable at once
     // (clients are queued) and the loop would spin. Queued clients just wait in the backlog.
     pollfd fds[2] = {{stop_fd(), POLLIN, 0}, {listener.fd.get(), POLLIN, 0}};
-    if (::poll(fds, below_limit ? 2 : 1, kReapIntervalMs) < 0 && errno != EINTR) {
+    if (::poll(fds, accepting ? 2 : 1,
+               timeout_ms_until(accept_pause.deadline(), Clock::now(), kReapIntervalMs)) < 0 &&
+        errno != EINTR) {
       log_line(std::string("fork_limited: poll: ") + std::strerror(errno));
       break;
     }
     if (stop_requested()) break;
 
-    if (below_limit && (fds[1].revents & POLLIN) != 0) {
-      AcceptResult accepted = accept_connection(listener.fd.get(), SocketMode::kBlocking);
+    if (accepting && (fds[1].revents & POLLIN) != 0) {
+      const int no_room = probe_free_descriptors(kDescriptorsPerNewClient);
+      AcceptResult accepted;
+      if (no_room != 0) {
+        accepted.kind = AcceptResult::Kind::kOutOfDescriptors;
+        accepted.error = no_room;
+      } else {
+        accepted = accept_connection(listener.fd.get(), SocketMode::kBlocking);
+      }
       if (accepted.kind == AcceptResult::Kind::kAccepted) {
+        backoff.accepted();
         const pid_t pid = fork_child([&]() -> int {
           listener.fd.reset();  // the child serves; only the parent accepts
           trace_connection("serve", accepted.peer);
@@ -102,8 +129,8 @@ int main(int argc, char** argv) {
         }
         // accepted.fd closes here: the parent's copy. The child's copy is the connection now.
       } else if (accepted.kind == AcceptResult::Kind::kOutOfDescriptors) {
-        log_line(std::string("fork_limited: accept: ") + std::strerror(accepted.error));
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // do not spin on it
+        accept_pause.pause_for(backoff.failed(
+            accepted.error, std::to_string(children.size()) + " children serving"));
       }
     }
 

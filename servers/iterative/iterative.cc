@@ -10,10 +10,10 @@
 // Differences from its siblings: no concurrency at all. The listen socket is blocking and the
 // only wait besides the client is "accept, or stop?"; SIGTERM ends even a connection in progress.
 #include <cstdlib>
-#include <cstring>
 
 #include "protocols/session.h"
 #include "servers/core/accept.h"
+#include "servers/core/accept_backoff.h"
 #include "servers/core/blocking_driver.h"
 #include "servers/core/listen_socket.h"
 #include "servers/core/server_flags.h"
@@ -34,14 +34,21 @@ int main(int argc, char** argv) {
   ListenSocket listener = listen_or_exit(options.host, options.port, options.backlog);
   announce_ready(listener);
 
+  // Out of descriptors: with one connection at a time this needs a tiny limit or descriptors held
+  // by something else (ENFILE: the whole system is out). accept() would fail at once on every
+  // try while the client stays queued, so the loop backs off: a bounded sleep, which costs
+  // nothing here (there is no other connection to serve meanwhile), and the queued client is
+  // served as soon as a descriptor frees up: the backlog is where this server's clients always
+  // wait their turn.
+  AcceptBackoff backoff("iterative", "clients wait in the backlog");
   while (wait_for_connection_or_stop(listener.fd.get())) {
     AcceptResult accepted = accept_connection(listener.fd.get(), SocketMode::kBlocking);
     if (accepted.kind == AcceptResult::Kind::kOutOfDescriptors) {
-      // Cannot happen with one connection open at a time, unless the limit is tiny.
-      log_line(std::string("accept: out of descriptors: ") + std::strerror(accepted.error));
+      if (!wait_unless_stopped(backoff.failed(accepted.error))) break;
       continue;
     }
     if (accepted.kind != AcceptResult::Kind::kAccepted) continue;
+    backoff.accepted();
 
     trace_connection("serve", accepted.peer);
     std::unique_ptr<Session> session = make_session(options.protocol, config);

@@ -25,10 +25,10 @@
 #include <exception>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "protocols/session.h"
 #include "servers/core/accept.h"
+#include "servers/core/accept_backoff.h"
 #include "servers/core/blocking_driver.h"
 #include "servers/core/listen_socket.h"
 #include "servers/core/server_flags.h"
@@ -78,14 +78,21 @@ int main(int argc, char** argv) {
 
   // What every child runs, until SIGTERM: take the lock, accept one client, give the lock back,
   // serve that client. The listening socket stays blocking: accept() is where a child sleeps.
+  //
+  // Out of descriptors: each child holds one connection at a time, so a child runs out only when
+  // something else holds its descriptors or the system is out (ENFILE). accept() then fails at
+  // once on every try while the client stays queued. The child backs off with a bounded sleep,
+  // lock released, so a sibling that still has descriptors takes the client; the client waits in
+  // the backlog meanwhile, exactly as it does when every child is busy, and the connections
+  // other children serve are untouched. Each child logs its own episodes.
   auto child_main = [&]() -> int {
+    AcceptBackoff backoff("prefork child " + std::to_string(::getpid()),
+                          "clients wait in the backlog for this or another child");
     while (accept_lock->lock()) {
       AcceptResult accepted = accept_connection(listener.fd.get(), SocketMode::kBlocking);
       accept_lock->unlock();
       if (accepted.kind == AcceptResult::Kind::kOutOfDescriptors) {
-        // The connection stays queued; retrying at once would spin. Back off briefly instead.
-        log_line(std::string("prefork: accept: ") + std::strerror(accepted.error));
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (!wait_unless_stopped(backoff.failed(accepted.error))) break;
         continue;
       }
       if (accepted.kind == AcceptResult::Kind::kFatal) {
@@ -94,6 +101,7 @@ int main(int argc, char** argv) {
         return EXIT_FAILURE;
       }
       if (accepted.kind != AcceptResult::Kind::kAccepted) continue;  // EINTR, aborted, ...
+      backoff.accepted();
 
       trace_connection("serve", accepted.peer);
       std::unique_ptr<Session> session = make_session(options.protocol, config);

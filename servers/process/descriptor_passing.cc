@@ -68,10 +68,16 @@ ReceivedDescriptor receive_descriptor(int channel) {
       result.fd.reset(fd);
     }
   }
-  // MSG_CTRUNC: the kernel had a descriptor for us but could not install it (EMFILE here).
-  result.kind = result.fd.valid() ? ReceivedDescriptor::Kind::kDescriptor
-                                  : ReceivedDescriptor::Kind::kNoDescriptor;
-  if (!result.fd.valid() && (message.msg_flags & MSG_CTRUNC) != 0) result.error = EMFILE;
+  if (result.fd.valid()) {
+    result.kind = ReceivedDescriptor::Kind::kDescriptor;
+  } else if ((message.msg_flags & MSG_CTRUNC) != 0) {
+    // The kernel had a descriptor for us but could not install it: past RLIMIT_NOFILE (or the
+    // system's file table is full). It sets MSG_CTRUNC, delivers the data byte, drops the file.
+    result.kind = ReceivedDescriptor::Kind::kOutOfDescriptors;
+    result.error = EMFILE;
+  } else {
+    result.kind = ReceivedDescriptor::Kind::kNoDescriptor;
+  }
   return result;
 }
 

@@ -27,7 +27,11 @@ struct ReceivedDescriptor {
   enum class Kind {
     kDescriptor,    // fd is valid, tag is the byte sent with it
     kClosed,        // the sender closed its end (EOF)
-    kNoDescriptor,  // a byte arrived without a descriptor (a peer bug, or descriptors exhausted)
+    kNoDescriptor,  // a byte arrived without a descriptor (a peer bug)
+    // A descriptor was sent but this process had no room for it (EMFILE, or ENFILE: the kernel
+    // does not say which; error is EMFILE). The kernel closed the in-flight copy, so when the
+    // sender has closed its own, the connection is gone: its client sees it closed.
+    kOutOfDescriptors,
     kError,         // recvmsg failed; error holds errno (EINTR included: the caller decides)
   };
   Kind kind = Kind::kError;

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -225,6 +226,37 @@ TEST(DescriptorPassingTest, TheReceiverGetsAWorkingCopyOfTheDescriptor) {
   EXPECT_EQ(plain.tag, 'p');
   ::close(channel[0]);
   EXPECT_EQ(receive_descriptor(channel[1]).kind, ReceivedDescriptor::Kind::kClosed);
+  ::close(channel[1]);
+}
+
+// A receiver past its descriptor limit gets the byte but not the descriptor: the kernel sets
+// MSG_CTRUNC and drops the file, so the last copy closes (here: the pipe's write end).
+TEST(DescriptorPassingTest, AReceiverOutOfDescriptorsIsToldSoAndTheDescriptorIsDropped) {
+  int channel[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, channel), 0);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  ASSERT_TRUE(send_descriptor(channel[0], pipe_fds[1], 'c'));
+  ::close(pipe_fds[1]);
+
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  const int lowest_free = ::dup(0);
+  ::close(lowest_free);
+  rlimit lowered = saved;
+  lowered.rlim_cur = static_cast<rlim_t>(lowest_free);  // no new descriptor fits
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  ReceivedDescriptor received = receive_descriptor(channel[1]);
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+
+  EXPECT_EQ(received.kind, ReceivedDescriptor::Kind::kOutOfDescriptors);
+  EXPECT_EQ(received.error, EMFILE);
+  EXPECT_EQ(received.tag, 'c');
+  EXPECT_FALSE(received.fd.valid());
+  char buffer[4];
+  EXPECT_EQ(::read(pipe_fds[0], buffer, sizeof(buffer)), 0) << "the dropped copy was the last";
+  ::close(pipe_fds[0]);
+  ::close(channel[0]);
   ::close(channel[1]);
 }
 

@@ -47,15 +47,14 @@ int Master::run() {
   announce_ready(listener_);
 
   for (;;) {
-    if (accept_resume_ && Clock::now() >= *accept_resume_) accept_resume_.reset();
     pollfd fds[5] = {
         {stop_fd(), POLLIN, 0},
         {control_.get(), POLLIN, 0},
         {signal_pipe_fd(), POLLIN, 0},
         {process::child_exit_fd(), POLLIN, 0},
-        {accept_resume_ ? -1 : listener_.fd.get(), POLLIN, 0},
+        {accept_pause_.paused() ? -1 : listener_.fd.get(), POLLIN, 0},
     };
-    const int n = ::poll(fds, 5, timeout_ms_until(accept_resume_, Clock::now()));
+    const int n = ::poll(fds, 5, timeout_ms_until(accept_pause_.deadline(), Clock::now()));
     if (n < 0 && errno != EINTR) {
       log_line(std::string("reactor master: poll: ") + std::strerror(errno));
       return stop(1);
@@ -172,15 +171,16 @@ void Master::accept_batch() {
         return;
       case AcceptResult::Kind::kTransient:
         break;
-      case AcceptResult::Kind::kOutOfDescriptors:
-        // nullopt: one client refused with the reserve descriptor; go on with the batch.
-        if (std::optional<milliseconds> pause = exhaustion_.out_of_descriptors(
-                listener_.fd.get(), accepted.error,
-                std::to_string(next_session_ - 1) + " connections accepted so far")) {
-          accept_resume_ = Clock::now() + *pause;
-          return;
+      case AcceptResult::Kind::kOutOfDescriptors: {
+        const ExhaustionRefuser::Next next = exhaustion_.out_of_descriptors(
+            listener_.fd.get(), accepted.error,
+            std::to_string(next_session_ - 1) + " connections accepted so far");
+        if (next.step == ExhaustionRefuser::Next::Step::kAcceptAgain) break;  // one refused
+        if (next.step == ExhaustionRefuser::Next::Step::kPause) {
+          accept_pause_.pause_for(next.pause);
         }
-        break;
+        return;  // queue empty (poll reports the next client) or paused
+      }
       case AcceptResult::Kind::kFatal:
         log_line(std::string("reactor master: accept: ") + std::strerror(accepted.error));
         return;

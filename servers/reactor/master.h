@@ -21,10 +21,9 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <vector>
 
-#include "servers/core/clock.h"
+#include "servers/core/accept_backoff.h"
 #include "servers/core/listen_socket.h"
 #include "servers/core/reserve_descriptor.h"
 #include "servers/core/unique_fd.h"
@@ -60,9 +59,9 @@ class Master {
   std::uint64_t next_session_ = 1;
   int announced_ = 0;
   std::uint64_t hellos_ = 0;
-  // Out of descriptors: refusals with the reserve descriptor, else a pause until accept_resume_.
+  // Out of descriptors: refusals with the reserve descriptor, else a pause of accepting.
   ExhaustionRefuser exhaustion_{"reactor master"};
-  std::optional<TimePoint> accept_resume_;
+  AcceptPause accept_pause_;
 };
 
 }  // namespace archbench::reactor

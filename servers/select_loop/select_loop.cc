@@ -51,11 +51,11 @@ std::optional<std::chrono::milliseconds> accept_pending(int listen_fd, Connectio
     if (accepted.kind == AcceptResult::Kind::kNothingPending) return std::nullopt;
     if (accepted.kind == AcceptResult::Kind::kTransient) continue;
     if (accepted.kind == AcceptResult::Kind::kOutOfDescriptors) {
-      // nullopt: one client refused with the reserve descriptor; go on with the batch.
-      std::optional<std::chrono::milliseconds> pause = exhaustion.out_of_descriptors(
+      const ExhaustionRefuser::Next next = exhaustion.out_of_descriptors(
           listen_fd, accepted.error, std::to_string(table.size()) + " connections open");
-      if (pause) return pause;
-      continue;
+      if (next.step == ExhaustionRefuser::Next::Step::kAcceptAgain) continue;  // one refused
+      if (next.step == ExhaustionRefuser::Next::Step::kPause) return next.pause;
+      return std::nullopt;  // the queue is empty: select() reports the next client
     }
     if (accepted.kind != AcceptResult::Kind::kAccepted) {
       log_line(std::string("accept failed: ") + std::strerror(accepted.error));
@@ -130,15 +130,14 @@ int main(int argc, char** argv) {
 
   ConnectionTable table;
   ExhaustionRefuser exhaustion("select_loop");
-  std::optional<TimePoint> accept_resume;  // set while accepting pauses (out of descriptors)
+  AcceptPause accept_pause;  // out of descriptors, and the reserve could not help
   while (!stop_requested()) {
     // 1. Say what to wait for: rebuilt from scratch on every turn, as select() requires.
-    if (accept_resume && Clock::now() >= *accept_resume) accept_resume.reset();
     fd_set readable, writable;
     FD_ZERO(&readable);
     FD_ZERO(&writable);
     FD_SET(stop_fd(), &readable);
-    if (!accept_resume) FD_SET(listen_fd, &readable);
+    if (!accept_pause.paused()) FD_SET(listen_fd, &readable);
     int highest = std::max(stop_fd(), listen_fd);
     table.for_each([&](const Connection& c) {
       if (c.wants_read()) FD_SET(c.fd(), &readable);
@@ -146,7 +145,7 @@ int main(int argc, char** argv) {
       if (c.wants_read() || c.wants_write()) highest = std::max(highest, c.fd());
     });
     const int timeout_ms =
-        timeout_ms_until(earliest(table.earliest_deadline(), accept_resume), Clock::now());
+        timeout_ms_until(earliest(table.earliest_deadline(), accept_pause.deadline()), Clock::now());
     timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
 
     // 2. Wait.
@@ -174,7 +173,7 @@ int main(int argc, char** argv) {
     if (FD_ISSET(listen_fd, &readable)) {
       if (std::optional<std::chrono::milliseconds> pause = accept_pending(
               listen_fd, table, max_conns, options.protocol, config, exhaustion)) {
-        accept_resume = Clock::now() + *pause;
+        accept_pause.pause_for(*pause);
       }
     }
   }

@@ -42,14 +42,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "protocols/session.h"
 #include "servers/core/accept.h"
+#include "servers/core/accept_backoff.h"
 #include "servers/core/blocking_driver.h"
+#include "servers/core/clock.h"
 #include "servers/core/listen_socket.h"
+#include "servers/core/reserve_descriptor.h"
 #include "servers/core/server_flags.h"
 #include "servers/core/server_log.h"
 #include "servers/core/stop_signal.h"
@@ -84,15 +87,14 @@ struct Channel {
   UniqueFd child_end;
 };
 
-bool make_channel(Channel& channel) {
+// Returns 0, or the errno of socketpair() (the caller decides whether that is worth a log line:
+// out of descriptors is an episode, logged once by its AcceptBackoff).
+int make_channel(Channel& channel) {
   int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-    log_line(std::string("socketpair_workers: socketpair: ") + std::strerror(errno));
-    return false;
-  }
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return errno;
   channel.parent_end.reset(pair[0]);
   channel.child_end.reset(pair[1]);
-  return true;
+  return 0;
 }
 
 // Reads what a child wrote. Returns the bytes (possibly empty after EINTR), or nullopt at EOF or
@@ -105,13 +107,6 @@ std::optional<std::string> read_from_child(int parent_end) {
   return std::nullopt;
 }
 
-void accept_failed(const AcceptResult& accepted) {
-  if (accepted.kind == AcceptResult::Kind::kOutOfDescriptors) {
-    log_line(std::string("socketpair_workers: accept: ") + std::strerror(accepted.error));
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the client stays queued
-  }
-}
-
 // ----- --mode notify ---------------------------------------------------------------------------
 
 struct NotifyingChild {
@@ -120,19 +115,46 @@ struct NotifyingChild {
   bool said_done = false;  // "D" arrived before EOF: a clean finish, not a crash
 };
 
+// Out of descriptors (notify): the parent holds a channel per live child, so with --max-procs 0
+// its children's channels run it out, and a child's exit frees one. So it does what it does at
+// --max-procs: the listen socket leaves the poll set, clients wait in the backlog, until a child
+// exits or a bounded, growing pause passes (descriptors held elsewhere, ENFILE). One log line per
+// episode. accept_with_channel secures what a client needs BEFORE accept(), so none is accepted
+// only to be dropped: its channel, and room for it and for the child's stop pipe (a new child
+// opens that before closing what it inherited). A shortage is kOutOfDescriptors, client queued.
+AcceptResult accept_with_channel(const Server& server, Channel& channel) {
+  constexpr int kDescriptorsPerChild = 3;  // beyond the channel: the client + the stop pipe
+  AcceptResult shortage;
+  shortage.kind = AcceptResult::Kind::kOutOfDescriptors;
+  if ((shortage.error = make_channel(channel)) != 0) {
+    if (!is_out_of_descriptors(shortage.error)) shortage.kind = AcceptResult::Kind::kFatal;
+    return shortage;
+  }
+  if ((shortage.error = probe_free_descriptors(kDescriptorsPerChild)) != 0) return shortage;
+  return accept_connection(server.listener.fd.get(), SocketMode::kBlocking);
+}
+
 int run_notify(Server& server, int max_procs) {
   ChildSet children;
   std::vector<NotifyingChild> live;
   std::vector<pollfd> fds;
+  AcceptBackoff backoff("socketpair_workers", "clients wait in the backlog until a child exits");
+  AcceptPause accept_pause;
+  auto out_of_descriptors = [&](int error) {
+    accept_pause.pause_for(
+        backoff.failed(error, std::to_string(live.size()) + " children, a channel each"));
+  };
   announce_ready(server.listener);
 
   for (;;) {
     const bool below_limit = max_procs == 0 || live.size() < static_cast<std::size_t>(max_procs);
+    const bool accepting = below_limit && !accept_pause.paused();
     fds.assign({{stop_fd(), POLLIN, 0},
-                {server.listener.fd.get(), static_cast<short>(below_limit ? POLLIN : 0), 0}});
+                {server.listener.fd.get(), static_cast<short>(accepting ? POLLIN : 0), 0}});
     for (const NotifyingChild& child : live) fds.push_back({child.channel.get(), POLLIN, 0});
-    // No timeout: every event this loop cares about arrives on one of these descriptors.
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+    // No timeout unless accepting pauses: every other event arrives on one of these descriptors.
+    if (::poll(fds.data(), fds.size(), timeout_ms_until(accept_pause.deadline(), Clock::now())) < 0 &&
+        errno != EINTR) {
       log_line(std::string("socketpair_workers: poll: ") + std::strerror(errno));
       break;
     }
@@ -153,16 +175,19 @@ int run_notify(Server& server, int max_procs) {
                  describe_exit(ended.status) + (live[i].said_done ? "" : " without saying done"));
       }
       live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
+      accept_pause.end();  // its channel is closed: a descriptor is free, try at once
     }
 
-    if (!below_limit || (fds[1].revents & POLLIN) == 0) continue;
-    AcceptResult accepted = accept_connection(server.listener.fd.get(), SocketMode::kBlocking);
-    if (accepted.kind != AcceptResult::Kind::kAccepted) {
-      accept_failed(accepted);
-      continue;
-    }
+    if (!accepting || (fds[1].revents & POLLIN) == 0) continue;
     Channel channel;
-    if (!make_channel(channel)) continue;  // the client is closed unanswered
+    AcceptResult accepted = accept_with_channel(server, channel);
+    if (accepted.kind == AcceptResult::Kind::kOutOfDescriptors) out_of_descriptors(accepted.error);
+    if (accepted.kind == AcceptResult::Kind::kFatal) {  // should not happen: say so, do not spin
+      log_line(std::string("socketpair_workers: accept: ") + std::strerror(accepted.error));
+      accept_pause.pause_for(std::chrono::milliseconds(100));
+    }
+    if (accepted.kind != AcceptResult::Kind::kAccepted) continue;  // ~Channel closes both ends
+    backoff.accepted();
     const pid_t pid = fork_child([&]() -> int {
       // Keep only what this child needs: its client and its end of its own pair. The siblings'
       // channels would only leak descriptors (with --max-procs 0, thousands of them).
@@ -197,7 +222,17 @@ struct PoolWorker {
 };
 
 // A worker's whole life: wait for a descriptor (or a stop), serve it, say "idle", repeat.
+//
+// Out of descriptors (pass-fd, worker side): a worker holds one client at a time, so it runs out
+// only if something else holds its descriptors or the system is out (ENFILE). Then recvmsg()
+// gets the byte with MSG_CTRUNC and the kernel drops the passed socket (its client sees the
+// connection closed). The worker neither dies (a replacement inherits the same limits: a respawn
+// loop) nor says "idle" at once (it would lose the next client too): it backs off, bounded, so
+// the parent hands clients to other workers or leaves them in the backlog. Logged once per
+// episode.
 int worker_main(const Server& server, int channel) {
+  AcceptBackoff backoff("socketpair_workers worker " + std::to_string(::getpid()),
+                        "clients passed to it are closed; it stays busy for the parent meanwhile");
   for (;;) {
     pollfd fds[2] = {{stop_fd(), POLLIN, 0}, {channel, POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0 && errno != EINTR) return EXIT_FAILURE;
@@ -206,7 +241,14 @@ int worker_main(const Server& server, int channel) {
     ReceivedDescriptor received = receive_descriptor(channel);
     switch (received.kind) {
       case ReceivedDescriptor::Kind::kDescriptor:
+        backoff.accepted();
         break;
+      case ReceivedDescriptor::Kind::kOutOfDescriptors:
+        if (!wait_unless_stopped(backoff.failed(received.error, "recvmsg: MSG_CTRUNC"))) {
+          return EXIT_SUCCESS;
+        }
+        if (::write(channel, &kIdle, 1) != 1) return EXIT_SUCCESS;  // the parent is gone
+        continue;
       case ReceivedDescriptor::Kind::kClosed:
         return EXIT_SUCCESS;  // the parent is gone
       case ReceivedDescriptor::Kind::kError:
@@ -214,10 +256,8 @@ int worker_main(const Server& server, int channel) {
         log_line(std::string("worker: recvmsg: ") + std::strerror(received.error));
         return EXIT_FAILURE;
       case ReceivedDescriptor::Kind::kNoDescriptor:
-        log_line("worker: a message without a descriptor" +
-                 std::string(received.error != 0 ? std::string(": ") + std::strerror(received.error)
-                                                 : std::string()));
-        return EXIT_FAILURE;  // the parent replaces us; the client's connection is lost
+        log_line("worker: a message without a descriptor");
+        return EXIT_FAILURE;  // a parent bug: the parent replaces us
     }
     const std::string peer = peer_name(received.fd.get());
     server.serve(std::move(received.fd), peer);
@@ -231,7 +271,11 @@ int run_pass_fd(Server& server, int worker_count) {
 
   auto start_worker = [&](std::size_t slot) -> pid_t {
     Channel channel;
-    if (!make_channel(channel)) return -1;
+    if (const int error = make_channel(channel); error != 0) {
+      log_line(std::string("socketpair_workers: socketpair: ") + std::strerror(error));
+      pool[slot] = PoolWorker{};
+      return -1;
+    }
     const pid_t pid = fork_child([&]() -> int {
       server.listener.fd.reset();  // only the parent accepts
       channel.parent_end.reset();
@@ -251,16 +295,24 @@ int run_pass_fd(Server& server, int worker_count) {
   log_line("socketpair_workers: " + std::to_string(children.size()) + " workers, pass-fd");
   announce_ready(server.listener);
 
+  // Out of descriptors (pass-fd, parent side): the parent holds a channel per worker and a client
+  // only until it is passed, so it runs out only if something else holds descriptors (or
+  // ENFILE). It then does what it does while no worker is idle: the listen socket leaves the poll
+  // set, clients wait in the backlog, for a bounded, growing pause.
+  AcceptBackoff backoff("socketpair_workers", "clients wait in the backlog");
+  AcceptPause accept_pause;
   std::size_t next = 0;  // where the search for an idle worker starts: round-robin
   std::vector<pollfd> fds;
   for (;;) {
     bool any_idle = false;
     for (const PoolWorker& worker : pool) any_idle = any_idle || worker.idle;
     // While every worker is busy the listening socket is left out: clients wait in the backlog.
+    const bool accepting = any_idle && !accept_pause.paused();
     fds.assign({{stop_fd(), POLLIN, 0},
-                {server.listener.fd.get(), static_cast<short>(any_idle ? POLLIN : 0), 0}});
+                {server.listener.fd.get(), static_cast<short>(accepting ? POLLIN : 0), 0}});
     for (const PoolWorker& worker : pool) fds.push_back({worker.channel.get(), POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+    if (::poll(fds.data(), fds.size(), timeout_ms_until(accept_pause.deadline(), Clock::now())) < 0 &&
+        errno != EINTR) {
       log_line(std::string("socketpair_workers: poll: ") + std::strerror(errno));
       break;
     }
@@ -280,12 +332,15 @@ int run_pass_fd(Server& server, int worker_count) {
                " in its place");
     }
 
-    if (!any_idle || (fds[1].revents & POLLIN) == 0) continue;
+    if (!accepting || (fds[1].revents & POLLIN) == 0) continue;
     AcceptResult accepted = accept_connection(server.listener.fd.get(), SocketMode::kBlocking);
     if (accepted.kind != AcceptResult::Kind::kAccepted) {
-      accept_failed(accepted);
+      if (accepted.kind == AcceptResult::Kind::kOutOfDescriptors) {
+        accept_pause.pause_for(backoff.failed(accepted.error));
+      }
       continue;
     }
+    backoff.accepted();
     for (std::size_t k = 0; k < pool.size(); ++k) {
       const std::size_t slot = (next + k) % pool.size();
       if (!pool[slot].idle) continue;

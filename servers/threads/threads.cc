@@ -34,14 +34,18 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <vector>
 
 #include "protocols/session.h"
 #include "servers/core/accept.h"
+#include "servers/core/accept_backoff.h"
 #include "servers/core/blocking_driver.h"
+#include "servers/core/connection.h"
 #include "servers/core/listen_socket.h"
+#include "servers/core/reserve_descriptor.h"
 #include "servers/core/server_flags.h"
 #include "servers/core/server_log.h"
 #include "servers/core/stop_signal.h"
@@ -55,33 +59,59 @@ using namespace archbench::threads;
 
 namespace {
 
-constexpr std::chrono::milliseconds kAcceptPause{100};
+// After an accept() error that should not happen (neither transient nor a lack of descriptors):
+// wait this long before trying again, so it cannot become a busy loop.
+constexpr std::chrono::milliseconds kUnexpectedErrorPause{100};
 
-// What every serving thread shares: read-only, except the hub (which locks itself).
+// Out of descriptors: every connection of every thread lives in this one process, so EMFILE comes
+// from the connections themselves, and a descriptor frees up whenever any thread's client leaves.
+// The accepting threads (main, or every pool thread) block in accept() by design; the remedy
+// that fits is a bounded, growing sleep (AcceptBackoff) while the client waits in the backlog,
+// as it does when every thread is busy: the serving threads are not disturbed, and the first
+// descriptor a finished connection frees is used within a quarter of a second. One backoff is
+// shared by all accepting threads, so the log says it once per episode, not once per thread.
+//
+// A connection needs a second descriptor, its mailbox's eventfd (broadcasting_driver.h). When
+// accept() got the last free slot and the eventfd finds none, the client is closed politely and
+// counted as a refusal of the same episode; the episode ends only when a connection has both.
+
+// What every serving thread shares: read-only, except the hub and the backoff (which lock
+// themselves).
 struct SharedState {
   Protocol protocol;
   ProtocolConfig config;
   BroadcastHub hub;
+  AcceptBackoff backoff{"threads",
+                        "clients wait in the backlog (or, when only their socket fits, are closed)"};
 };
 
 // Serves one accepted connection on the calling thread, from first byte to close.
 void serve(SharedState& shared, AcceptResult accepted) {
+  std::optional<HubPort> port;
+  try {
+    // The same bound as a readiness-based Connection's broadcast output (core/connection.h).
+    port.emplace(shared.hub, ConnectionLimits{}.broadcast_output_limit);
+  } catch (const std::system_error& e) {
+    const int error = e.code().value();
+    if (error == EMFILE || error == ENFILE) {
+      shared.backoff.refused(error, "no descriptor for a new connection's mailbox");
+      trace_connection("refused-no-descriptors", accepted.peer);
+    } else {
+      log_line(accepted.peer + ": " + e.what() + "; connection closed");
+    }
+    close_refused_connection(std::move(accepted.fd));
+    return;
+  }
+  shared.backoff.accepted();
   trace_connection("serve", accepted.peer);
   try {
     std::unique_ptr<Session> session = make_session(shared.protocol, shared.config);
-    DriveEnd end = serve_blocking_with_broadcast(std::move(accepted.fd), *session, accepted.peer,
-                                                 shared.hub);
+    DriveEnd end = serve_blocking(std::move(accepted.fd), *session, accepted.peer, &*port);
     trace_connection(drive_end_name(end), accepted.peer);
   } catch (const std::exception& e) {
-    // Out of descriptors for the mailbox, out of memory: lose this connection, not the server.
+    // Out of memory: lose this connection, not the server.
     log_line(accepted.peer + ": " + e.what() + "; connection closed");
   }
-}
-
-// Sleeps for `pause`, or less when a stop is requested meanwhile.
-void pause_unless_stopped(std::chrono::milliseconds pause) {
-  pollfd fds[1] = {{stop_fd(), POLLIN, 0}};
-  ::poll(fds, 1, static_cast<int>(pause.count()));
 }
 
 // Blocks until SIGTERM/SIGINT (no timeout: an idle supervisor never wakes).
@@ -94,19 +124,15 @@ void wait_for_stop() {
 
 // What an accepting thread does after accept() did not give it a connection.
 // Returns false when it should stop accepting (stop requested, listening socket shut down).
-bool after_failed_accept(const AcceptResult& result) {
+bool after_failed_accept(SharedState& shared, const AcceptResult& result) {
   switch (result.kind) {
     case AcceptResult::Kind::kOutOfDescriptors:
       // The connection stays queued and accept() would fail again at once: back off.
-      log_line(std::string("threads: accept: ") + std::strerror(result.error) + "; pausing " +
-               std::to_string(kAcceptPause.count()) + " ms");
-      pause_unless_stopped(kAcceptPause);
-      return !stop_requested();
+      return wait_unless_stopped(shared.backoff.failed(result.error));
     case AcceptResult::Kind::kFatal:
       if (stop_requested() || result.error == EINVAL) return false;  // shut down: stopping
       log_line(std::string("threads: accept: ") + std::strerror(result.error));
-      pause_unless_stopped(kAcceptPause);
-      return !stop_requested();
+      return wait_unless_stopped(kUnexpectedErrorPause);
     default:  // EINTR, a connection that died in the queue, nothing pending
       return !stop_requested();
   }
@@ -125,7 +151,7 @@ void run_per_connection(const ListenSocket& listener, SharedState& shared,
     roster.reap_finished();
     AcceptResult accepted = accept_connection(listen_fd, SocketMode::kBlocking);
     if (accepted.kind != AcceptResult::Kind::kAccepted) {
-      if (!after_failed_accept(accepted)) break;
+      if (!after_failed_accept(shared, accepted)) break;
       continue;
     }
     const std::string peer = accepted.peer;
@@ -172,7 +198,7 @@ int run_pool(const ListenSocket& listener, SharedState& shared, int thread_count
         accepted = accept_connection(listen_fd, SocketMode::kBlocking);
       }
       if (accepted.kind == AcceptResult::Kind::kAccepted) return true;
-      if (!after_failed_accept(accepted)) return false;
+      if (!after_failed_accept(shared, accepted)) return false;
     }
   };
   auto worker = [&] {
@@ -199,7 +225,7 @@ int run_pool(const ListenSocket& listener, SharedState& shared, int thread_count
     while (wait_for_connection_or_stop(listen_fd)) {
       AcceptResult accepted = accept_connection(listen_fd, SocketMode::kBlocking);
       if (accepted.kind != AcceptResult::Kind::kAccepted) {
-        if (!after_failed_accept(accepted)) break;
+        if (!after_failed_accept(shared, accepted)) break;
         continue;
       }
       if (!queue.push(std::move(accepted))) break;

@@ -35,6 +35,7 @@
 
 #include "protocols/session.h"
 #include "servers/core/accept.h"
+#include "servers/core/accept_backoff.h"
 #include "servers/core/blocking_driver.h"
 #include "servers/core/clock.h"
 #include "servers/core/listen_socket.h"
@@ -73,12 +74,19 @@ int main(int argc, char** argv) {
   install_child_exit_pipe();
   ListenSocket listener = listen_or_exit(options.host, options.port, options.backlog);
 
+  // Out of descriptors: a worker holds one connection at a time, so it runs out only when
+  // something else holds its descriptors or the system is out (ENFILE), and accept() then fails
+  // at once on every try while the client stays queued. The worker backs off with a bounded
+  // sleep: another worker may take the client, which waits in the backlog as it does when every
+  // worker is busy. The worker does NOT exit: the master would replace it with a copy that runs
+  // into the same limit, a fork loop that the respawn brake would only slow down.
   auto worker_main = [&]() -> int {
+    AcceptBackoff backoff("worker_pool worker " + std::to_string(::getpid()),
+                          "clients wait in the backlog for this or another worker");
     while (!stop_requested()) {
       AcceptResult accepted = accept_connection(listener.fd.get(), SocketMode::kBlocking);
       if (accepted.kind == AcceptResult::Kind::kOutOfDescriptors) {
-        log_line(std::string("worker_pool: accept: ") + std::strerror(accepted.error));
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // do not spin on it
+        if (!wait_unless_stopped(backoff.failed(accepted.error))) break;
         continue;
       }
       if (accepted.kind == AcceptResult::Kind::kFatal) {
@@ -87,6 +95,7 @@ int main(int argc, char** argv) {
         return EXIT_FAILURE;
       }
       if (accepted.kind != AcceptResult::Kind::kAccepted) continue;
+      backoff.accepted();
 
       trace_connection("serve", accepted.peer);
       std::unique_ptr<Session> session = make_session(options.protocol, config);
