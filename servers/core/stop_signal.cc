@@ -68,17 +68,22 @@ void request_stop() {
 }
 
 void reinit_stop_after_fork() {
+  // The inherited pipe goes first, then the new one is made: a child forked with its parent one
+  // or two descriptors short of the limit must not die for want of its stop pipe. While there is
+  // no pipe (write end -1), a signal only sets g_stop; the re-arm below turns that into a byte.
+  int old_write = g_write_fd.exchange(-1);
+  int old_read = g_read_fd.exchange(-1);
+  if (old_write >= 0) ::close(old_write);
+  if (old_read >= 0) ::close(old_read);
+  g_stop.store(false);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
     log_line(std::string("cannot create the stop pipe: ") + std::strerror(errno));
     std::_Exit(1);
   }
-  g_stop.store(false);
-  int old_write = g_write_fd.exchange(fds[1]);
-  int old_read = g_read_fd.exchange(fds[0]);
-  if (old_write >= 0) ::close(old_write);
-  if (old_read >= 0) ::close(old_read);
-  // A signal that landed between the swaps may have written into the old pipe: re-arm.
+  g_read_fd.store(fds[0]);
+  g_write_fd.store(fds[1]);
+  // A signal that landed before the new pipe existed only set g_stop: re-arm.
   if (g_stop.load()) request_stop();
 }
 
