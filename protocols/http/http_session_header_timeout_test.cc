@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "protocols/http/http_session.h"
+#include "protocols/http/http_session_test_support.h"
 #include "protocols/http/response_parser.h"
 #include "protocols/websocket/frame.h"
 
@@ -13,54 +14,17 @@ namespace archbench::http {
 namespace {
 
 using std::chrono::milliseconds;
-
-const Now kStart{TimePoint{std::chrono::seconds(100)},
-                 std::chrono::system_clock::time_point{std::chrono::seconds(784111777)}};
-
-Now at(int ms) { return Now{kStart.steady + milliseconds(ms), kStart.wall + milliseconds(ms)}; }
-TimePoint steady(int ms) { return kStart.steady + milliseconds(ms); }
-
-std::vector<ParsedResponse> responses(std::string_view bytes) {
-  std::vector<ParsedResponse> out;
-  ResponseParser parser;
-  while (!bytes.empty()) {
-    auto r = parser.feed(bytes);
-    bytes.remove_prefix(r.consumed);
-    EXPECT_NE(r.status, ResponseParser::Status::kError) << parser.error().reason;
-    if (r.status != ResponseParser::Status::kComplete) break;
-    out.push_back(parser.response());
-    parser.reset();
-  }
-  return out;
-}
+using testing::at;
+using testing::kStart;
+using testing::responses;
+using testing::steady;
 
 const std::string kGetRoot = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
 const std::string kSleep5s = "GET /sleep?ms=5000 HTTP/1.1\r\nHost: h\r\n\r\n";
 
-class HttpSessionHeaderTimeoutTest : public ::testing::Test {
+class HttpSessionHeaderTimeoutTest : public testing::HttpSessionFixture {
  protected:
-  HttpSessionHeaderTimeoutTest() {
-    config_.server_name = "archbench/test";
-    config_.header_timeout = milliseconds(1000);
-  }
-  HttpSession& session() {
-    if (!session_) session_ = std::make_unique<HttpSession>(config_, websocket_only_);
-    return *session_;
-  }
-  SessionOutput feed(std::string_view bytes, const Now& now) {
-    SessionOutput out;
-    session().on_bytes(bytes, now, out);
-    return out;
-  }
-  SessionOutput deadline(const Now& now) {
-    SessionOutput out;
-    session().on_deadline(now, out);
-    return out;
-  }
-
-  ProtocolConfig config_;
-  bool websocket_only_ = false;
-  std::unique_ptr<HttpSession> session_;
+  HttpSessionHeaderTimeoutTest() { config_.header_timeout = milliseconds(1000); }
 };
 
 TEST_F(HttpSessionHeaderTimeoutTest, PartialHeaderGets408ThenCloseAndALogLine) {

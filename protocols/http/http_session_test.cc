@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "protocols/http/http_session_test_support.h"
 #include "protocols/http/response_parser.h"
 #include "protocols/websocket/frame.h"
 
@@ -13,54 +14,16 @@ namespace archbench::http {
 namespace {
 
 using std::chrono::milliseconds;
+using testing::at;
+using testing::kStart;
+using testing::responses;
 
-const Now kStart{TimePoint{std::chrono::seconds(100)},
-                 std::chrono::system_clock::time_point{std::chrono::seconds(784111777)}};
-
-Now at(int ms) { return Now{kStart.steady + milliseconds(ms), kStart.wall + milliseconds(ms)}; }
-
-// The bytes of every response in `bytes`, parsed (heads: which answer HEAD requests).
-std::vector<ParsedResponse> responses(std::string_view bytes, std::vector<bool> heads = {}) {
-  std::vector<ParsedResponse> out;
-  ResponseParser parser;
-  parser.expect_head_response(!heads.empty() && heads[0]);
-  while (!bytes.empty()) {
-    auto r = parser.feed(bytes);
-    bytes.remove_prefix(r.consumed);
-    EXPECT_NE(r.status, ResponseParser::Status::kError) << parser.error().reason;
-    if (r.status != ResponseParser::Status::kComplete) break;
-    out.push_back(parser.response());
-    parser.reset();
-    parser.expect_head_response(out.size() < heads.size() && heads[out.size()]);
-  }
-  return out;
-}
-
-class HttpSessionTest : public ::testing::Test {
+class HttpSessionTest : public testing::HttpSessionFixture {
  protected:
   HttpSessionTest() {
-    config_.server_name = "archbench/test";
     config_.package_max_length = 1 << 16;
     config_.can_broadcast = true;
   }
-  HttpSession& session() {
-    if (!session_) session_ = std::make_unique<HttpSession>(config_, websocket_only_);
-    return *session_;
-  }
-  SessionOutput feed(std::string_view bytes, const Now& now = kStart) {
-    SessionOutput out;
-    session().on_bytes(bytes, now, out);
-    return out;
-  }
-  SessionOutput deadline(const Now& now) {
-    SessionOutput out;
-    session().on_deadline(now, out);
-    return out;
-  }
-
-  ProtocolConfig config_;
-  bool websocket_only_ = false;
-  std::unique_ptr<HttpSession> session_;
 };
 
 const std::string kGetRoot = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";

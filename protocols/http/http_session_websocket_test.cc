@@ -4,6 +4,7 @@
 #include <string>
 
 #include "protocols/http/http_session.h"
+#include "protocols/http/http_session_test_support.h"
 #include "protocols/http/response_parser.h"
 #include "protocols/websocket/frame.h"
 
@@ -13,8 +14,7 @@ namespace {
 using std::chrono::milliseconds;
 using websocket::Opcode;
 
-const Now kStart{TimePoint{std::chrono::seconds(100)},
-                 std::chrono::system_clock::time_point{std::chrono::seconds(784111777)}};
+using testing::kStart;
 
 const websocket::MaskingKey kKey{0x12, 0x34, 0x56, 0x78};
 
