@@ -23,8 +23,7 @@ import socket
 import time
 from typing import Any, ClassVar, Optional
 
-from harness.fault_injection import Fault
-from harness.fault_sockets import Client, ClientPool
+from harness.fault_sockets import Client, SocketFault
 from harness.idle_connections import raise_open_file_limit
 
 HOST = b"Host: faults\r\n"
@@ -45,7 +44,7 @@ MALFORMED: tuple[tuple[str, bytes, int], ...] = (
 )
 
 
-class MalformedStorm(Fault):
+class MalformedStorm(SocketFault):
     """Waves of connections with malformed requests; answers counted by status."""
 
     name = "malformed_storm"
@@ -58,7 +57,6 @@ class MalformedStorm(Fault):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.pool = ClientPool(self.target.host, self.target.port)
         self.by_status: dict[str, int] = {}
         self.by_kind: dict[str, dict[str, int]] = {kind: {} for kind, _, _ in MALFORMED}
         self.unexpected = 0
@@ -124,11 +122,8 @@ class MalformedStorm(Fault):
         if status != expected:
             self.unexpected += 1
 
-    def cleanup(self) -> None:
-        self.pool.close_all()
 
-
-class DisconnectMidReply(Fault):
+class DisconnectMidReply(SocketFault):
     """Clients that ask for a large reply and hang up partway, repeatedly."""
 
     name = "disconnect_mid_reply"
@@ -149,7 +144,6 @@ class DisconnectMidReply(Fault):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.pool = ClientPool(self.target.host, self.target.port)
         self.counts = {"requests": 0, "reset": 0, "closed": 0, "server_closed_first": 0,
                        "no_reply_in_time": 0, "bytes_read": 0}
         self._cut_with_reset = True
@@ -189,6 +183,3 @@ class DisconnectMidReply(Fault):
             except OSError:
                 pass
         self.pool.close(client, reset=(how == "reset"))
-
-    def cleanup(self) -> None:
-        self.pool.close_all()

@@ -239,7 +239,18 @@ def most_open_descriptors(proc: pathlib.Path, root_pid: int) -> Optional[int]:
     return max(counts) if counts else None
 
 
-class Slowloris(Fault):
+class SocketFault(Fault):
+    """A fault made of client sockets: owns one ClientPool, closed whatever happens (cleanup())."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool = ClientPool(self.target.host, self.target.port)
+
+    def cleanup(self) -> None:
+        self.pool.close_all()
+
+
+class Slowloris(SocketFault):
     """Many connections sending a request header one byte per second."""
 
     name = "slowloris"
@@ -251,10 +262,6 @@ class Slowloris(Fault):
     header_timeout_ms: ClassVar[int] = 2000
     # Never complete: a request line and a header longer than any window lets us send.
     header: ClassVar[bytes] = b"GET / HTTP/1.1\r\nHost: slowloris\r\nX-Slow: " + b"z" * 64
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.pool = ClientPool(self.target.host, self.target.port)
 
     @classmethod
     def server_setup(cls) -> ServerSetup:
@@ -311,11 +318,8 @@ class Slowloris(Fault):
         return {"slow_connections": self.connections, **buckets, "other_statuses": statuses,
                 "header_bytes_sent": sum(c.bytes_sent for c in self.pool.all_clients())}
 
-    def cleanup(self) -> None:
-        self.pool.close_all()
 
-
-class DescriptorExhaustion(Fault):
+class DescriptorExhaustion(SocketFault):
     """2N idle connections against a server limited to N descriptors, held, then released."""
 
     name = "descriptor_exhaustion"
@@ -323,10 +327,6 @@ class DescriptorExhaustion(Fault):
                "for the window, then closed")
     length_s = 2.0
     server_nofile: ClassVar[int] = 128
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.pool = ClientPool(self.target.host, self.target.port)
 
     @classmethod
     def hog_count(cls) -> int:
@@ -360,6 +360,3 @@ class DescriptorExhaustion(Fault):
             server_most_fds=most_open_descriptors(self.target.proc, self.target.root_pid))
         self.pool.close_all()
         self.ended_at = time.monotonic()
-
-    def cleanup(self) -> None:
-        self.pool.close_all()
