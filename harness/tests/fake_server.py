@@ -14,6 +14,7 @@ Every mode ends by itself within 60 s, so a broken test cannot leave it behind f
 """
 from __future__ import annotations
 
+import errno
 import os
 import selectors
 import signal
@@ -35,6 +36,13 @@ def serve(listener: socket.socket, mode: str, stop: list[bool]) -> None:
                 try:
                     conn, _ = listener.accept()
                 except BlockingIOError:
+                    continue
+                except OSError as error:
+                    if error.errno not in (errno.EMFILE, errno.ENFILE):
+                        raise
+                    # Out of descriptors (the descriptor_exhaustion fault): pause accepting, as
+                    # the real servers do, rather than dying and racing the harness's stop.
+                    time.sleep(0.05)
                     continue
                 conn.setblocking(False)
                 selector.register(conn, selectors.EVENT_READ)
