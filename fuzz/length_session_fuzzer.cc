@@ -52,9 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   DriveOptions options;
   options.peer_close_at_end = input->option(3);
 
-  auto whole_session = make_session(Protocol::kLength, config);
+  auto whole_session = make_session(Protocol::kLength, config, fuzz_now().steady);
   const Transcript whole = drive(*whole_session, {input->payload}, options);
-  auto split_session = make_session(Protocol::kLength, config);
+  auto split_session = make_session(Protocol::kLength, config, fuzz_now().steady);
   const Transcript split = drive(*split_session, cut(input->payload, input->piece_lengths), options);
   std::string difference = first_difference(whole, split);
   FUZZ_CHECK(difference.empty(), "whole vs split: " + difference);

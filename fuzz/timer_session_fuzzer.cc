@@ -49,7 +49,7 @@ std::string deadline_text(const std::optional<TimePoint>& t) { return t ? when(*
 
 class Comparison {
  public:
-  Comparison() : session_(make_session(Protocol::kTimer, ProtocolConfig{})) {}
+  Comparison() : session_(make_session(Protocol::kTimer, ProtocolConfig{}, fuzz_now().steady)) {}
 
   void bytes(std::string_view data, Now now) {
     session_->on_bytes(data, now, out_);

@@ -40,6 +40,8 @@ const std::vector<Protocol>& all_protocols();
 inline constexpr std::size_t kDefaultPackageMaxLength = 2u << 20;  // 2 MiB
 // nginx's client_header_timeout default.
 inline constexpr std::chrono::milliseconds kDefaultHeaderTimeout{60000};
+// nginx's keepalive_timeout default.
+inline constexpr std::chrono::milliseconds kDefaultKeepAliveTimeout{75000};
 
 // Everything a session needs to know about the server that runs it. Built once from the
 // command line and shared read-only by all sessions.
@@ -62,6 +64,12 @@ struct ProtocolConfig {
   // timed from its first byte (a slowloris defence, like nginx's client_header_timeout). When it
   // passes the session answers 408 and closes. Zero disables it. The body is not covered.
   std::chrono::milliseconds header_timeout = kDefaultHeaderTimeout;
+  // HTTP and the WebSocket handshake: how long a connection may sit between requests (from
+  // accept, or from the last reply) with nothing sent before the server closes it, silently,
+  // as nginx's keepalive_timeout does. Without it a client that connects and sends nothing
+  // holds a blocking design's worker for ever. Zero disables it. Upgraded WebSocket connections
+  // are not covered (they are long-lived by design).
+  std::chrono::milliseconds keepalive_timeout = kDefaultKeepAliveTimeout;
 
   std::size_t websocket_max_message() const {
     return ws_max_message != 0 ? ws_max_message : package_max_length;
@@ -101,7 +109,8 @@ class Session {
   virtual void on_peer_closed(const Now& now, SessionOutput& out) { out.close = true; }
 
   // The earliest time at which the driver must call on_deadline; nullopt when nothing is due.
-  // Timer protocol commands, delayed HTTP replies (/sleep) and the HTTP header timeout use it.
+  // Timer protocol commands, delayed HTTP replies (/sleep), the HTTP header timeout and the
+  // keep-alive timeout use it.
   // Drivers call it after every call into the session (some for every connection on every
   // wake-up), so implementations keep it O(1).
   virtual std::optional<TimePoint> next_deadline() const { return std::nullopt; }
@@ -113,7 +122,9 @@ class Session {
   virtual void on_broadcast(std::string_view encoded, SessionOutput& out) {}
 };
 
-// The session for one new connection. Every architecture creates its sessions here.
-std::unique_ptr<Session> make_session(Protocol protocol, const ProtocolConfig& config);
+// The session for one new connection, accepted at `opened` (the keep-alive clock of an HTTP
+// connection that never sends a byte starts there). Every architecture creates its sessions here.
+std::unique_ptr<Session> make_session(Protocol protocol, const ProtocolConfig& config,
+                                      TimePoint opened);
 
 }  // namespace archbench

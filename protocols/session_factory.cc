@@ -9,7 +9,8 @@
 
 namespace archbench {
 
-std::unique_ptr<Session> make_session(Protocol protocol, const ProtocolConfig& config) {
+std::unique_ptr<Session> make_session(Protocol protocol, const ProtocolConfig& config,
+                                      TimePoint opened) {
   switch (protocol) {
     case Protocol::kEcho:
       return std::make_unique<framing::EchoSession>();
@@ -18,10 +19,10 @@ std::unique_ptr<Session> make_session(Protocol protocol, const ProtocolConfig& c
     case Protocol::kLength:
       return framing::make_length_session(config);
     case Protocol::kHttp:
-      return http::make_http_session(config, /*websocket_only=*/false);
+      return http::make_http_session(config, /*websocket_only=*/false, opened);
     case Protocol::kWebSocket:
       // A WebSocket server is an HTTP server that answers nothing but the upgrade (RFC 6455 4.2).
-      return http::make_http_session(config, /*websocket_only=*/true);
+      return http::make_http_session(config, /*websocket_only=*/true, opened);
     case Protocol::kTimer:
       return timer::make_timer_session(config);
   }

@@ -115,7 +115,8 @@ class ProtocolSession : public std::enable_shared_from_this<ProtocolSession> {
       : server_(server),
         socket_(std::move(socket)),
         timer_(socket_.get_executor()),
-        session_(make_session(server.config().protocol, server.config().protocol_config)),
+        session_(make_session(server.config().protocol, server.config().protocol_config,
+                              Clock::now())),
         buffer_(64 * 1024) {}
 
   void start() {

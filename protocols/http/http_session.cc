@@ -18,14 +18,15 @@ RequestLimits limits_for(const ProtocolConfig& config) {
 
 }  // namespace
 
-HttpSession::HttpSession(const ProtocolConfig& config, bool websocket_only)
+HttpSession::HttpSession(const ProtocolConfig& config, bool websocket_only, TimePoint opened)
     : config_(config),
       websocket_only_(websocket_only),
       max_unread_(config.package_max_length + kMaxHeaderSection),
       parser_(limits_for(config)),
       header_clock_(config.header_timeout),
       app_(config),
-      writer_(config.server_name) {}
+      writer_(config.server_name),
+      idle_since_(opened) {}
 
 void HttpSession::on_bytes(std::string_view data, const Now& now, SessionOutput& out) {
   if (upgraded_) {
@@ -182,6 +183,7 @@ void HttpSession::deliver(Pending pending, const Now& now, SessionOutput& out) {
 
 void HttpSession::write_now(Pending& pending, const Now& now, SessionOutput& out) {
   writer_.write(pending.response, pending.framing, now.wall, out.bytes);
+  idle_since_ = now.steady;
   if (pending.framing.close) {
     out.close = true;
     closing_ = true;
@@ -235,9 +237,16 @@ void HttpSession::on_peer_closed(const Now& now, SessionOutput& out) {
   drain(now, out);
 }
 
+bool HttpSession::waiting_between_requests() const {
+  return config_.keepalive_timeout.count() > 0 && !closing_ && !upgraded_ && !reading_done_ &&
+         !peer_closed_ && queue_.empty() && unread_.empty() && parser_.between_requests();
+}
+
 std::optional<TimePoint> HttpSession::next_deadline() const {
   if (upgraded_) return upgraded_->next_deadline();
   if (closing_) return std::nullopt;
+  // Between requests no header clock runs and nothing is queued: the keep-alive clock alone.
+  if (waiting_between_requests()) return idle_since_ + config_.keepalive_timeout;
   const std::optional<TimePoint>& header = header_clock_.deadline();
   if (queue_.empty()) return header;
   // The head of the queue is always a deferred reply: anything ready is flushed at once.
@@ -252,6 +261,12 @@ void HttpSession::on_deadline(const Now& now, SessionOutput& out) {
   }
   drain(now, out);
   if (!closing_ && !upgraded_ && header_clock_.expired(now.steady)) on_header_timeout(now, out);
+  if (waiting_between_requests() && idle_since_ + config_.keepalive_timeout <= now.steady) {
+    // Idle for the whole keep-alive time: close quietly (nothing is owed, nothing is lost).
+    reading_done_ = true;
+    closing_ = true;
+    out.close = true;
+  }
 }
 
 std::string_view HttpSession::broadcast_group() const {
@@ -262,8 +277,9 @@ void HttpSession::on_broadcast(std::string_view encoded, SessionOutput& out) {
   if (upgraded_) upgraded_->on_broadcast(encoded, out);
 }
 
-std::unique_ptr<Session> make_http_session(const ProtocolConfig& config, bool websocket_only) {
-  return std::make_unique<HttpSession>(config, websocket_only);
+std::unique_ptr<Session> make_http_session(const ProtocolConfig& config, bool websocket_only,
+                                           TimePoint opened) {
+  return std::make_unique<HttpSession>(config, websocket_only, opened);
 }
 
 }  // namespace archbench::http

@@ -31,6 +31,16 @@
 // added to (the header's first byte arrived no later), and the clock stops when the peer
 // half-closes (that request can never complete). With nothing buffered there is no deadline.
 //
+// Keep-alive timeout (ProtocolConfig::keepalive_timeout): while the connection is between
+// requests -- nothing owed, nothing buffered, no request begun -- its deadline is the moment it
+// became so (accept, or the last reply handed to the driver) plus the limit. When it passes the
+// session closes without a reply and without a log line (an idle close is routine, and RFC 9112
+// 9.8 lets a server close an idle connection at any time). Empty lines do not restart the
+// clock, so CRLF every minute does not hold a connection. Trade-off: the session cannot see
+// its socket, so the clock starts when the last reply is written into SessionOutput, not when
+// the kernel took its last byte; a reply that takes longer than the limit to drain ends its
+// connection once it is sent. Bytes that arrive before on_deadline() is called are served.
+//
 // WebSocket: a request with "Upgrade: websocket" (every request, with websocket_only) goes to
 // websocket::upgrade. On 101 the 101 is written and the returned Session owns the connection:
 // every later byte, including bytes that arrived in the same read as the handshake, goes to
@@ -58,7 +68,8 @@ namespace archbench::http {
 class HttpSession final : public Session {
  public:
   // websocket_only: --protocol websocket; every request is a handshake attempt.
-  HttpSession(const ProtocolConfig& config, bool websocket_only);
+  // `opened`: when the connection was accepted (the keep-alive clock's first start).
+  HttpSession(const ProtocolConfig& config, bool websocket_only, TimePoint opened);
 
   void on_bytes(std::string_view data, const Now& now, SessionOutput& out) override;
   void on_peer_closed(const Now& now, SessionOutput& out) override;
@@ -91,6 +102,8 @@ class HttpSession final : public Session {
   void on_parse_error(const Now& now, SessionOutput& out);
   // The header section did not arrive in time: 408 after the owed replies, read no more.
   void on_header_timeout(const Now& now, SessionOutput& out);
+  // Between requests with the keep-alive timeout enabled: the only state the clock runs in.
+  bool waiting_between_requests() const;
   // Writes the reply now when nothing is queued ahead of it, else queues it.
   void deliver(Pending pending, const Now& now, SessionOutput& out);
   void write_now(Pending& pending, const Now& now, SessionOutput& out);
@@ -110,6 +123,7 @@ class HttpSession final : public Session {
   std::size_t queued_body_bytes_ = 0;
   std::string unread_;           // input not parsed yet (backlog full, or upgrade pending)
   TimePoint unread_arrival_{};   // when bytes were last added to unread_
+  TimePoint idle_since_;         // accept, or the last reply written (the keep-alive clock)
   bool reading_done_ = false;    // no more HTTP requests will be parsed
   bool upgrade_pending_ = false; // a 101 waits in the queue; keep input for its session
   bool closing_ = false;         // out.close was set
@@ -119,6 +133,7 @@ class HttpSession final : public Session {
 
 // The factory the suite's make_session() calls for kHttp (websocket_only = false) and
 // kWebSocket (true).
-std::unique_ptr<Session> make_http_session(const ProtocolConfig& config, bool websocket_only);
+std::unique_ptr<Session> make_http_session(const ProtocolConfig& config, bool websocket_only,
+                                           TimePoint opened);
 
 }  // namespace archbench::http

@@ -24,7 +24,11 @@ const std::string kSleep5s = "GET /sleep?ms=5000 HTTP/1.1\r\nHost: h\r\n\r\n";
 
 class HttpSessionHeaderTimeoutTest : public testing::HttpSessionFixture {
  protected:
-  HttpSessionHeaderTimeoutTest() { config_.header_timeout = milliseconds(1000); }
+  HttpSessionHeaderTimeoutTest() {
+    config_.header_timeout = milliseconds(1000);
+    // Off, so that "no deadline" below means no header clock (keepalive_test covers the other).
+    config_.keepalive_timeout = milliseconds(0);
+  }
 };
 
 TEST_F(HttpSessionHeaderTimeoutTest, PartialHeaderGets408ThenCloseAndALogLine) {

@@ -54,7 +54,7 @@ class HttpSessionFixture : public ::testing::Test {
   HttpSessionFixture() { config_.server_name = "archbench/test"; }
 
   HttpSession& session() {
-    if (!session_) session_ = std::make_unique<HttpSession>(config_, websocket_only_);
+    if (!session_) session_ = std::make_unique<HttpSession>(config_, websocket_only_, kStart.steady);
     return *session_;
   }
   SessionOutput feed(std::string_view bytes, const Now& now = kStart) {

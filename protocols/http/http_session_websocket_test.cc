@@ -38,7 +38,7 @@ class HttpSessionWebSocketTest : public ::testing::Test {
  protected:
   HttpSessionWebSocketTest() { config_.can_broadcast = true; }
   void start(bool websocket_only) {
-    session_ = make_http_session(config_, websocket_only);
+    session_ = make_http_session(config_, websocket_only, kStart.steady);
   }
   SessionOutput feed(std::string_view bytes, const Now& now = kStart) {
     SessionOutput out;

@@ -82,6 +82,10 @@ class RequestParser {
     return state_ == State::kHeader ? section_reader_.buffered().size() : 0;
   }
 
+  // True when no byte of a request has been fed since the last one completed (empty lines
+  // aside): the connection is between requests, which is when the keep-alive timeout runs.
+  bool between_requests() const { return state_ == State::kStart || state_ == State::kStartCr; }
+
   // Forgets the current request and gets ready for the next one, keeping allocations.
   void reset();
 

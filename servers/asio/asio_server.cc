@@ -121,7 +121,8 @@ class Dealer {
       const std::string peer = peer_name(socket.native_handle());
       try {
         auto connection = std::make_shared<AsioConnection>(
-            std::move(socket), peer, make_session(protocol_, config_), target.registry, hub_);
+            std::move(socket), peer, make_session(protocol_, config_, Clock::now()), target.registry,
+            hub_);
         // Moved, not copied: this thread must keep no reference, or the last one could be
         // dropped here, destroying the connection on the wrong thread.
         asio::post(target.context,

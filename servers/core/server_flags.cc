@@ -11,7 +11,7 @@ namespace archbench {
 namespace {
 
 // A day: anything longer is a typo, not a policy (and 0 already means "no limit").
-constexpr std::int64_t kMaxHeaderTimeoutMs = 24LL * 3600 * 1000;
+constexpr std::int64_t kMaxTimeoutMs = 24LL * 3600 * 1000;
 
 }  // namespace
 
@@ -44,7 +44,12 @@ ServerCommandLine::ServerCommandLine(std::string architecture, std::string descr
                   "http, websocket: ms from a request's first byte until its header section "
                   "must be complete, else 408 and close (slowloris); 0: no limit")
       ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{0}, kMaxHeaderTimeoutMs));
+      ->check(CLI::Range(std::int64_t{0}, kMaxTimeoutMs));
+  app_.add_option("--keepalive-timeout-ms", options_.keepalive_timeout_ms,
+                  "http, websocket: ms a connection may wait between requests (from accept or "
+                  "the last reply) before it is closed; 0: no limit")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, kMaxTimeoutMs));
   app_.add_flag("--trace", options_.trace, "log which process/thread serves each connection");
 }
 
@@ -75,7 +80,7 @@ std::optional<int> ServerCommandLine::parse(int argc, const char* const* argv) {
   options_.package_eof = *eof;
   try {
     // Fail at start-up, not on the first connection, when a protocol is not available.
-    (void)make_session(options_.protocol, protocol_config(false));
+    (void)make_session(options_.protocol, protocol_config(false), Clock::now());
   } catch (const std::exception& e) {
     log_line(architecture_ + ": --protocol " + protocol_text_ + ": " + e.what());
     return 2;
@@ -96,6 +101,7 @@ ProtocolConfig ServerCommandLine::protocol_config(bool can_broadcast,
   config.ws_max_message = options_.ws_max_message;
   config.ws_token_secret = options_.ws_token_secret;
   config.header_timeout = std::chrono::milliseconds(options_.header_timeout_ms);
+  config.keepalive_timeout = std::chrono::milliseconds(options_.keepalive_timeout_ms);
   config.server_name = "archbench/" + architecture_;
   config.can_broadcast = can_broadcast;
   if (!refusal.empty()) config.broadcast_refusal = refusal;

@@ -121,7 +121,7 @@ class EventLoop {
           trace_connection("serve", accepted.peer);
           const int fd = accepted.fd.get();
           Connection& c = table_.add(std::make_unique<Connection>(
-              std::move(accepted.fd), accepted.peer, make_session(protocol_, config_)));
+              std::move(accepted.fd), accepted.peer, make_session(protocol_, config_, now.steady)));
           if (interest_.size() <= static_cast<std::size_t>(fd)) interest_.resize(fd + 1, 0);
           interest_[fd] = 0;  // a reused number: whatever was cached belonged to a closed socket
           deadlines_.forget(fd);

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     backoff.accepted();
 
     trace_connection("serve", accepted.peer);
-    std::unique_ptr<Session> session = make_session(options.protocol, config);
+    std::unique_ptr<Session> session = make_session(options.protocol, config, Clock::now());
     DriveEnd end = serve_blocking(std::move(accepted.fd), *session, accepted.peer);
     trace_connection(drive_end_name(end), accepted.peer);
   }

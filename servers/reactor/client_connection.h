@@ -107,6 +107,8 @@ class ClientConnection final : public FramingSink {
   bool is_closed() const { return state_ == State::kClosed; }
   // Open, nothing owed, nothing unsent: what the heartbeat may close when idle long enough.
   bool is_quiet() const;
+  // Quiet and between HTTP requests: what the keep-alive timeout may close.
+  bool between_requests() const { return is_quiet() && splitter_->between_requests(); }
   TimePoint last_activity() const { return last_activity_; }
   bool stateful() const { return splitter_->streaming(); }
   std::size_t in_flight() const { return window_.size(); }

@@ -167,6 +167,10 @@ class HttpSplitter final : public InboundSplitter {
   }
   bool done() const override { return state_ == State::kDone; }
   bool streaming() const override { return state_ == State::kStreaming; }
+  bool between_requests() const override {
+    return state_ == State::kRequests && !upgrade_waiting_ && kept_.empty() &&
+           parser_.between_requests();
+  }
 
   std::string on_upgraded() override {
     state_ = State::kStreaming;

@@ -76,6 +76,9 @@ class InboundSplitter {
   virtual bool done() const { return false; }
   // All input goes raw to the owner worker's stateful session (stream()).
   virtual bool streaming() const { return false; }
+  // HTTP only: between requests (no request byte received since the last one was dispatched,
+  // nothing kept, no upgrade pending), which is when the keep-alive timeout may close it.
+  virtual bool between_requests() const { return false; }
   // The owner accepted a WebSocket upgrade: the splitter becomes a pipe; returns the input that
   // arrived after the handshake request, to be streamed first.
   virtual std::string on_upgraded() { return {}; }

@@ -2,15 +2,15 @@
 //
 // Each has its own epoll set holding:
 //   - the clients the main thread handed it (it owns them for life: reads, framing, writes,
-//     output buffers, back-pressure, heartbeat, close);
+//     output buffers, back-pressure, heartbeat and keep-alive timeout, close);
 //   - its end of every worker process's socketpair (one per worker incarnation);
 //   - an eventfd the main thread rings after putting something in its inbox.
 //
-//   epoll_wait (timeout: next linger deadline / heartbeat / stop deadline)
+//   epoll_wait (timeout: next linger deadline / idle sweep / stop deadline)
 //   -> inbox: adopt new clients and new worker channels, or begin the stop
 //   -> client readable: recv -> splitter -> numbered requests -> a worker's channel buffer
 //   -> worker channel readable: replies -> the client's reorder window -> its socket
-//   -> timers: lingering closes, heartbeat scan
+//   -> timers: lingering closes, idle sweep (heartbeat, keep-alive timeout)
 //   -> end of turn: one write per worker channel with everything queued for it this turn,
 //      epoll interest updated for the clients touched, closed clients forgotten
 //
@@ -86,7 +86,7 @@ class ReactorThread final : public ConnectionHost {
   void sync_touched();
   void forget(ClientEntry& entry);
   void fire_timers();
-  void heartbeat();
+  void sweep_idle();
   void begin_stop();
   ClientEntry* find(std::uint64_t session);
 
@@ -138,7 +138,7 @@ class ReactorThread final : public ConnectionHost {
   std::vector<std::uint32_t> gone_links_;
   std::deque<Parked> parked_;
   std::vector<std::uint64_t> ownerless_;
-  timer::TimerSet timers_;  // tag 0: heartbeat; otherwise a session's lingering close
+  timer::TimerSet timers_;  // tag 0: idle sweep; otherwise a session's lingering close
   bool stopping_ = false;
   TimePoint stop_deadline_{};
 };

@@ -66,7 +66,7 @@ Worker::Worker(WorkerSetup setup)
   }
   if (setup_.protocol == Protocol::kEcho || setup_.protocol == Protocol::kEof ||
       setup_.protocol == Protocol::kLength) {
-    framed_session_ = make_session(setup_.protocol, config_);
+    framed_session_ = make_session(setup_.protocol, config_, Clock::now());
   }
   now_ = read_now();
 }

@@ -97,7 +97,7 @@ void Worker::on_open(int reactor, std::uint64_t session, std::string_view peer, 
     // The timer protocol's state (its timers) lives here from the first byte.
     Stateful& state = sessions_[session];
     state.reactor = reactor;
-    state.session = make_session(Protocol::kTimer, config_);
+    state.session = make_session(Protocol::kTimer, config_, Clock::now());
   }
 }
 

@@ -74,7 +74,7 @@ std::optional<std::chrono::milliseconds> accept_pending(int listen_fd, Connectio
     }
     trace_connection("serve", accepted.peer);
     table.add(std::make_unique<Connection>(std::move(accepted.fd), accepted.peer,
-                                           make_session(protocol, config)));
+                                           make_session(protocol, config, Clock::now())));
   }
   return std::nullopt;
 }

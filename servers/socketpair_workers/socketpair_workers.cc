@@ -75,7 +75,7 @@ struct Server {
 
   void serve(UniqueFd client, const std::string& peer) const {
     trace_connection("serve", peer);
-    std::unique_ptr<Session> session = make_session(protocol, config);
+    std::unique_ptr<Session> session = make_session(protocol, config, Clock::now());
     DriveEnd end = serve_blocking(std::move(client), *session, peer);
     trace_connection(drive_end_name(end), peer);
   }

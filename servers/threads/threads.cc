@@ -105,7 +105,7 @@ void serve(SharedState& shared, AcceptResult accepted) {
   shared.backoff.accepted();
   trace_connection("serve", accepted.peer);
   try {
-    std::unique_ptr<Session> session = make_session(shared.protocol, shared.config);
+    std::unique_ptr<Session> session = make_session(shared.protocol, shared.config, Clock::now());
     DriveEnd end = serve_blocking(std::move(accepted.fd), *session, accepted.peer, &*port);
     trace_connection(drive_end_name(end), accepted.peer);
   } catch (const std::exception& e) {

@@ -14,8 +14,9 @@ def failures_test(
     """A cc_test `name` (default `arch`) running every failure case against //servers/<arch>.
 
     Cases (one GoogleTest suite each): Disconnect (clients that leave mid-reply), MalformedStorm
-    (50 connections of bad input while a good client is served) and Slowloris
-    (--header-timeout-ms). Each case starts its own server with `--protocol P --port 0` plus
+    (50 connections of bad input while a good client is served), Slowloris
+    (--header-timeout-ms) and KeepAlive (--keepalive-timeout-ms: idle connections closed, the
+    slots they held serve others). Each case starts its own server with `--protocol P --port 0` plus
     `args`, and ends with the survival check (still running, no crash in its log, a new client
     served, no zombie, no long-lived child lost). One target per configuration, so Bazel runs
     them in parallel.
@@ -30,8 +31,9 @@ def failures_test(
         or only after the slow connections' 408s free the slots.
       long_lived_children: the design keeps child processes for its whole life (prefork,
         worker_pool, pass-fd workers, the reactor's manager): no case may cost it one.
-      header_timeout_ms: --header-timeout-ms for the slowloris case. Designs that serve a
-        connection at a time take 20 slow connections in turn, so they get a shorter one.
+      header_timeout_ms: --header-timeout-ms for the slowloris case, and the keep-alive timeout
+        of the KeepAlive case. Designs that serve a connection at a time take 20 slow
+        connections in turn, so they get a shorter one.
       size: the Bazel test size.
       tags: extra tags.
     """

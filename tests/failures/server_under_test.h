@@ -37,8 +37,9 @@ struct Target {
   int capacity = 0;
   // The design keeps a fixed set of child processes that must outlive every case.
   bool long_lived_children = false;
-  // --header-timeout-ms for the slowloris cases (blocking designs that serve few connections
-  // at once get a shorter one so that K slow connections in turn fit the time budget).
+  // --header-timeout-ms for the slowloris cases and --keepalive-timeout-ms for the keep-alive
+  // ones (blocking designs that serve few connections at once get a shorter one so that K slow
+  // or idle connections in turn fit the time budget).
   int header_timeout_ms = 1000;
 };
 
