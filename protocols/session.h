@@ -40,6 +40,8 @@ const std::vector<Protocol>& all_protocols();
 inline constexpr std::size_t kDefaultPackageMaxLength = 2u << 20;  // 2 MiB
 // nginx's client_header_timeout default.
 inline constexpr std::chrono::milliseconds kDefaultHeaderTimeout{60000};
+// nginx's client_body_timeout default.
+inline constexpr std::chrono::milliseconds kDefaultBodyTimeout{60000};
 // nginx's keepalive_timeout default.
 inline constexpr std::chrono::milliseconds kDefaultKeepAliveTimeout{75000};
 
@@ -64,6 +66,10 @@ struct ProtocolConfig {
   // timed from its first byte (a slowloris defence, like nginx's client_header_timeout). When it
   // passes the session answers 408 and closes. Zero disables it. The body is not covered.
   std::chrono::milliseconds header_timeout = kDefaultHeaderTimeout;
+  // HTTP: how long the server waits for the next byte of a request body (a slow-POST defence,
+  // like nginx's client_body_timeout): the gap between two reads, not the whole body. When it
+  // passes the session answers 408 and closes. Zero disables it.
+  std::chrono::milliseconds body_timeout = kDefaultBodyTimeout;
   // HTTP and the WebSocket handshake: how long a connection may sit between requests (from
   // accept, or from the last reply) with nothing sent before the server closes it, silently,
   // as nginx's keepalive_timeout does. Without it a client that connects and sends nothing

@@ -23,7 +23,7 @@ HttpSession::HttpSession(const ProtocolConfig& config, bool websocket_only, Time
       websocket_only_(websocket_only),
       max_unread_(config.package_max_length + kMaxHeaderSection),
       parser_(limits_for(config)),
-      header_clock_(config.header_timeout),
+      request_clock_(config.header_timeout, config.body_timeout),
       app_(config),
       writer_(config.server_name),
       idle_since_(opened) {}
@@ -34,8 +34,8 @@ void HttpSession::on_bytes(std::string_view data, const Now& now, SessionOutput&
     return;
   }
   if (closing_ || (reading_done_ && !upgrade_pending_)) return;  // nothing more is read
-  if (header_clock_.expired(now.steady)) {
-    on_header_timeout(now, out);  // these bytes came too late to complete the header
+  if (request_clock_.expired(now.steady)) {
+    on_read_timeout(now, out);  // these bytes came too late to save the request
     return;
   }
   if (!unread_.empty()) {
@@ -94,8 +94,8 @@ std::size_t HttpSession::consume(std::string_view input, TimePoint arrival, cons
     used += r.consumed;
     switch (r.status) {
       case RequestParser::Status::kNeedMore:
-        // A half-closed peer can never complete the header: no clock for it.
-        if (!peer_closed_) header_clock_.after_need_more(parser_, arrival);
+        // A half-closed peer can never complete the request: no clock for it.
+        if (!peer_closed_) request_clock_.after_need_more(parser_, arrival);
         // A 100 Continue must not overtake replies still owed to earlier requests; without
         // it the client sends the body after its own timeout anyway.
         if (parser_.take_expect_continue() && queue_.empty()) {
@@ -103,11 +103,11 @@ std::size_t HttpSession::consume(std::string_view input, TimePoint arrival, cons
         }
         return used;
       case RequestParser::Status::kError:
-        header_clock_.stop();
+        request_clock_.stop();
         on_parse_error(now, out);
         return used;
       case RequestParser::Status::kComplete:
-        header_clock_.stop();
+        request_clock_.stop();
         on_request(now, out);
         parser_.reset();
         break;
@@ -128,12 +128,12 @@ void HttpSession::on_parse_error(const Now& now, SessionOutput& out) {
   deliver(std::move(reply), now, out);
 }
 
-void HttpSession::on_header_timeout(const Now& now, SessionOutput& out) {
-  out.log = header_clock_.describe(parser_, now.steady);
-  header_clock_.stop();
-  reading_done_ = true;
+void HttpSession::on_read_timeout(const Now& now, SessionOutput& out) {
+  out.log = request_clock_.describe(parser_, now.steady);
   Pending reply;
-  reply.response = header_timeout_response(header_clock_.limit());
+  reply.response = request_clock_.timeout_response();
+  request_clock_.stop();
+  reading_done_ = true;
   reply.framing.close = true;
   deliver(std::move(reply), now, out);
 }
@@ -233,7 +233,7 @@ void HttpSession::on_peer_closed(const Now& now, SessionOutput& out) {
     return;
   }
   peer_closed_ = true;
-  header_clock_.stop();
+  request_clock_.stop();
   drain(now, out);
 }
 
@@ -247,11 +247,11 @@ std::optional<TimePoint> HttpSession::next_deadline() const {
   if (closing_) return std::nullopt;
   // Between requests no header clock runs and nothing is queued: the keep-alive clock alone.
   if (waiting_between_requests()) return idle_since_ + config_.keepalive_timeout;
-  const std::optional<TimePoint>& header = header_clock_.deadline();
-  if (queue_.empty()) return header;
+  const std::optional<TimePoint>& request = request_clock_.deadline();
+  if (queue_.empty()) return request;
   // The head of the queue is always a deferred reply: anything ready is flushed at once.
   const TimePoint reply = queue_.front().due.value_or(TimePoint::min());
-  return header && *header < reply ? *header : reply;
+  return request && *request < reply ? *request : reply;
 }
 
 void HttpSession::on_deadline(const Now& now, SessionOutput& out) {
@@ -260,7 +260,7 @@ void HttpSession::on_deadline(const Now& now, SessionOutput& out) {
     return;
   }
   drain(now, out);
-  if (!closing_ && !upgraded_ && header_clock_.expired(now.steady)) on_header_timeout(now, out);
+  if (!closing_ && !upgraded_ && request_clock_.expired(now.steady)) on_read_timeout(now, out);
   if (waiting_between_requests() && idle_since_ + config_.keepalive_timeout <= now.steady) {
     // Idle for the whole keep-alive time: close quietly (nothing is owed, nothing is lost).
     reading_done_ = true;

@@ -21,15 +21,16 @@
 // keep-alive. No byte after that request is parsed. When the peer half-closes, owed replies
 // (deferred ones included) are still sent, then the connection closes.
 //
-// Header timeout (header_timeout.h): while a request's header section is incomplete, its
-// deadline (first byte + config.header_timeout) is one of next_deadline()'s candidates, beside
-// the head of the deferred-reply queue; the earlier wins. When it passes, the request is
-// answered 408 after the replies already owed, with "Connection: close", and nothing more is
-// read. Bytes that arrive at or after the deadline do not save the request: on_bytes checks it
-// first, so the verdict does not depend on whether the driver looked at its timers or its
-// socket first. Input kept unparsed while the backlog was full carries the time it was last
-// added to (the header's first byte arrived no later), and the clock stops when the peer
-// half-closes (that request can never complete). With nothing buffered there is no deadline.
+// Header and body timeouts (request_clock.h): while a request's header section is incomplete,
+// its deadline (first byte + config.header_timeout) is one of next_deadline()'s candidates,
+// beside the head of the deferred-reply queue; the earlier wins. While its body is incomplete,
+// so is the last body read + config.body_timeout. When one passes, the request is answered 408
+// after the replies already owed, with "Connection: close", and nothing more is read. Bytes
+// that arrive at or after the deadline do not save the request: on_bytes checks it first, so
+// the verdict does not depend on whether the driver looked at its timers or its socket first.
+// Input kept unparsed while the backlog was full carries the time it was last added to (its
+// bytes arrived no later), and the clock stops when the peer half-closes (that request can
+// never complete).
 //
 // Keep-alive timeout (ProtocolConfig::keepalive_timeout): while the connection is between
 // requests -- nothing owed, nothing buffered, no request begun -- its deadline is the moment it
@@ -58,7 +59,7 @@
 #include <string>
 
 #include "protocols/http/application.h"
-#include "protocols/http/header_timeout.h"
+#include "protocols/http/request_clock.h"
 #include "protocols/http/request_parser.h"
 #include "protocols/http/response_writer.h"
 #include "protocols/session.h"
@@ -100,8 +101,9 @@ class HttpSession final : public Session {
                       SessionOutput& out);
   void on_request(const Now& now, SessionOutput& out);
   void on_parse_error(const Now& now, SessionOutput& out);
-  // The header section did not arrive in time: 408 after the owed replies, read no more.
-  void on_header_timeout(const Now& now, SessionOutput& out);
+  // The header section, or the next body byte, did not arrive in time: 408 after the owed
+  // replies, read no more.
+  void on_read_timeout(const Now& now, SessionOutput& out);
   // Between requests with the keep-alive timeout enabled: the only state the clock runs in.
   bool waiting_between_requests() const;
   // Writes the reply now when nothing is queued ahead of it, else queues it.
@@ -116,7 +118,7 @@ class HttpSession final : public Session {
   const bool websocket_only_;
   const std::size_t max_unread_;
   RequestParser parser_;
-  HeaderClock header_clock_;
+  RequestClock request_clock_;
   Application app_;
   ResponseWriter writer_;
   std::deque<Pending> queue_;

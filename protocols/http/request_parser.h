@@ -75,7 +75,7 @@ class RequestParser {
 
   // True while part of a header section, and not all of it, has been fed: at least one byte of
   // the request line arrived (empty lines before it do not count) and the empty line that ends
-  // the section has not. What the header timeout (header_timeout.h) watches.
+  // the section has not. What the header timeout (request_clock.h) watches.
   bool in_header_section() const { return state_ == State::kHeader; }
   // How many bytes of that incomplete section were fed so far (0 when not in_header_section()).
   std::size_t header_bytes() const {
@@ -85,6 +85,12 @@ class RequestParser {
   // True when no byte of a request has been fed since the last one completed (empty lines
   // aside): the connection is between requests, which is when the keep-alive timeout runs.
   bool between_requests() const { return state_ == State::kStart || state_ == State::kStartCr; }
+
+  // True while a body is being received: the header section is complete, the body is not.
+  // What the body timeout (request_clock.h) watches.
+  bool in_body() const { return state_ == State::kBodyLength || state_ == State::kBodyChunked; }
+  // Body bytes received so far (de-chunked) while in_body(), else 0.
+  std::size_t body_bytes() const { return in_body() ? request_.body.size() : 0; }
 
   // Forgets the current request and gets ready for the next one, keeping allocations.
   void reset();

@@ -45,6 +45,11 @@ ServerCommandLine::ServerCommandLine(std::string architecture, std::string descr
                   "must be complete, else 408 and close (slowloris); 0: no limit")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{0}, kMaxTimeoutMs));
+  app_.add_option("--body-timeout-ms", options_.body_timeout_ms,
+                  "http: ms the server waits for the next byte of a request body, else 408 and "
+                  "close (slow POST); 0: no limit")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, kMaxTimeoutMs));
   app_.add_option("--keepalive-timeout-ms", options_.keepalive_timeout_ms,
                   "http, websocket: ms a connection may wait between requests (from accept or "
                   "the last reply) before it is closed; 0: no limit")
@@ -101,6 +106,7 @@ ProtocolConfig ServerCommandLine::protocol_config(bool can_broadcast,
   config.ws_max_message = options_.ws_max_message;
   config.ws_token_secret = options_.ws_token_secret;
   config.header_timeout = std::chrono::milliseconds(options_.header_timeout_ms);
+  config.body_timeout = std::chrono::milliseconds(options_.body_timeout_ms);
   config.keepalive_timeout = std::chrono::milliseconds(options_.keepalive_timeout_ms);
   config.server_name = "archbench/" + architecture_;
   config.can_broadcast = can_broadcast;

@@ -30,6 +30,9 @@ struct CommonOptions {
   // HTTP and WebSocket handshakes: ms a request's header section may take from its first byte
   // (ProtocolConfig::header_timeout); 0 disables.
   std::int64_t header_timeout_ms = kDefaultHeaderTimeout.count();
+  // HTTP: ms the server waits for the next byte of a request body (ProtocolConfig::body_timeout);
+  // 0 disables.
+  std::int64_t body_timeout_ms = kDefaultBodyTimeout.count();
   // HTTP and WebSocket handshakes: ms a connection may sit between requests before it is closed
   // (ProtocolConfig::keepalive_timeout); 0 disables.
   std::int64_t keepalive_timeout_ms = kDefaultKeepAliveTimeout.count();

@@ -4,7 +4,7 @@
 #include "protocols/framing/eof_session.h"
 #include "protocols/framing/length_framer.h"
 #include "protocols/framing/length_session.h"
-#include "protocols/http/header_timeout.h"
+#include "protocols/http/request_clock.h"
 #include "protocols/http/request_parser.h"
 #include "protocols/websocket/upgrade.h"
 #include "servers/reactor/request_codec.h"
@@ -113,7 +113,7 @@ class HttpSplitter final : public InboundSplitter {
  public:
   HttpSplitter(const ProtocolConfig& config, http::ResponseWriter& writer, bool websocket_only)
       : parser_(limits_for(config)),
-        header_clock_(config.header_timeout),
+        request_clock_(config.header_timeout, config.body_timeout),
         writer_(writer),
         websocket_only_(websocket_only) {}
 
@@ -131,8 +131,8 @@ class HttpSplitter final : public InboundSplitter {
         break;
     }
     const TimePoint arrival = sink.now().steady;
-    if (header_clock_.expired(arrival)) {
-      on_deadline(sink);  // these bytes came too late to complete the header
+    if (request_clock_.expired(arrival)) {
+      on_deadline(sink);  // these bytes came too late to save the request
       return;
     }
     if (!kept_.empty()) {
@@ -180,20 +180,20 @@ class HttpSplitter final : public InboundSplitter {
   }
 
   std::optional<TimePoint> next_deadline() const override {
-    return state_ == State::kRequests ? header_clock_.deadline() : std::nullopt;
+    return state_ == State::kRequests ? request_clock_.deadline() : std::nullopt;
   }
 
-  // The header section did not arrive in time: 408 after the owed replies, read no more.
+  // The header section, or the next body byte, did not arrive in time: 408 after the owed
+  // replies, read no more.
   void on_deadline(FramingSink& sink) override {
     const Now& now = sink.now();
-    if (state_ != State::kRequests || !header_clock_.expired(now.steady)) return;
-    std::string log = header_clock_.describe(parser_, now.steady);
-    header_clock_.stop();
+    if (state_ != State::kRequests || !request_clock_.expired(now.steady)) return;
+    std::string log = request_clock_.describe(parser_, now.steady);
+    std::string reply = request_clock_.timeout_reply_bytes(writer_, now.wall);
+    request_clock_.stop();
     state_ = State::kDone;
     kept_.clear();
-    sink.answer_and_close(
-        http::header_timeout_reply_bytes(header_clock_.limit(), writer_, now.wall),
-        std::move(log));
+    sink.answer_and_close(std::move(reply), std::move(log));
   }
 
  private:
@@ -216,7 +216,7 @@ class HttpSplitter final : public InboundSplitter {
       used += r.consumed;
       switch (r.status) {
         case http::RequestParser::Status::kNeedMore:
-          header_clock_.after_need_more(parser_, arrival);
+          request_clock_.after_need_more(parser_, arrival);
           // A 100 Continue must not overtake replies still owed to earlier requests.
           if (parser_.take_expect_continue() && sink.nothing_owed()) {
             std::string continue_line;
@@ -225,11 +225,11 @@ class HttpSplitter final : public InboundSplitter {
           }
           return used;
         case http::RequestParser::Status::kError:
-          header_clock_.stop();
+          request_clock_.stop();
           answer_error(sink);
           return used;
         case http::RequestParser::Status::kComplete:
-          header_clock_.stop();
+          request_clock_.stop();
           on_request(sink);
           break;
       }
@@ -280,7 +280,7 @@ class HttpSplitter final : public InboundSplitter {
   }
 
   http::RequestParser parser_;
-  http::HeaderClock header_clock_;
+  http::RequestClock request_clock_;
   http::ResponseWriter& writer_;
   const bool websocket_only_;
   State state_ = State::kRequests;

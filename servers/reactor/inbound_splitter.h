@@ -14,9 +14,10 @@
 //              431, 501, 505 ...) is answered by the reactor itself, in order, then the
 //              connection closes; an upgrade request goes to the connection's owner worker,
 //              which owns the WebSocket session from then on (the splitter turns into a pipe).
-//              The header timeout (protocols/http/header_timeout.h) is kept here too, as in
-//              HttpSession: a header section not complete by its deadline is answered 408 by
-//              the reactor, after the replies owed, and the connection closes
+//              The header and body timeouts (protocols/http/request_clock.h) are kept here
+//              too, as in HttpSession: a header section not complete by its deadline, or a
+//              body whose next byte is late, is answered 408 by the reactor, after the
+//              replies owed, and the connection closes
 //   websocket  the same, every request being a handshake attempt
 //   timer      a pipe from the start: the owner worker runs the TimerSession (its timers must
 //              live where its state lives)

@@ -15,7 +15,7 @@ def failures_test(
 
     Cases (one GoogleTest suite each): Disconnect (clients that leave mid-reply), MalformedStorm
     (50 connections of bad input while a good client is served), Slowloris
-    (--header-timeout-ms) and KeepAlive (--keepalive-timeout-ms: idle connections closed, the
+    (--header-timeout-ms), SlowBody (--body-timeout-ms) and KeepAlive (--keepalive-timeout-ms: idle connections closed, the
     slots they held serve others). Each case starts its own server with `--protocol P --port 0` plus
     `args`, and ends with the survival check (still running, no crash in its log, a new client
     served, no zombie, no long-lived child lost). One target per configuration, so Bazel runs
@@ -31,8 +31,8 @@ def failures_test(
         or only after the slow connections' 408s free the slots.
       long_lived_children: the design keeps child processes for its whole life (prefork,
         worker_pool, pass-fd workers, the reactor's manager): no case may cost it one.
-      header_timeout_ms: --header-timeout-ms for the slowloris case, and the keep-alive timeout
-        of the KeepAlive case. Designs that serve a connection at a time take 20 slow
+      header_timeout_ms: --header-timeout-ms for the slowloris case, and the body and
+        keep-alive timeouts of the SlowBody and KeepAlive cases. Designs that serve a connection at a time take 20 slow
         connections in turn, so they get a shorter one.
       size: the Bazel test size.
       tags: extra tags.

@@ -1,7 +1,8 @@
-// Case 3 of issue #8: slowloris against --header-timeout-ms.
+// Case 3 of issue #8: slowloris against --header-timeout-ms, and its body-side cousin, the slow
+// POST, against --body-timeout-ms.
 //
 // K connections each send an HTTP header one byte every kDribbleInterval and never finish it.
-// The contract (protocols/http/header_timeout.h): the clock of a request starts at the first
+// The contract (protocols/http/request_clock.h): the clock of a request starts at the first
 // byte of its header section; when the section is not complete `header_timeout_ms` later the
 // server answers 408 with "Connection: close" and closes. Idle connections with nothing
 // buffered have no deadline.
@@ -226,6 +227,58 @@ TEST(Slowloris, SlowWebSocketHandshakesGet408) {
                          "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"),
           first_byte_sent + bound, [] {});
   expect_every_408(slow, first_byte_sent, timeout, server);
+  EXPECT_EQ(server.health_problem(), "") << server.log();
+}
+
+// The slow POST (R-U-Dead-Yet): complete headers announcing a body, a few body bytes, then
+// nothing. --body-timeout-ms bounds the gap between body reads; each stalled request gets a 408
+// no sooner than the timeout after its last body byte, and blocking designs get their slots back.
+TEST(SlowBody, StalledBodiesGet408AndAGoodClientIsServed) {
+  const milliseconds timeout{target().header_timeout_ms};
+  ServerUnderTest server("http", {"--body-timeout-ms", std::to_string(timeout.count())});
+  if (!server.start()) {
+    if (server.start_exit_code() == 2 && server.error().find("body-timeout") != std::string::npos) {
+      GTEST_SKIP() << "the server rejected --body-timeout-ms: not in this tree yet. "
+                   << server.error();
+    }
+    FAIL() << server.error();
+  }
+  const std::size_t stalled_count =
+      target().capacity == 0 ? 4 : static_cast<std::size_t>(target().capacity);
+  const milliseconds bound = slow_phase_bound(stalled_count, timeout);
+  ConnectionSwarm stalled;
+  std::string error;
+  ASSERT_TRUE(stalled.open(server.port(), stalled_count, error)) << error << server.log();
+  for (std::size_t i = 0; i < stalled.size(); ++i) {
+    stalled.queue(i, "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n" +
+                         std::string(10, 'b'));
+  }
+  const auto body_sent = SteadyClock::now();
+  GoodClient good;
+  std::thread good_thread([&] {
+    TestConnection c = TestConnection::connect(server.port(), "127.0.0.1", bound);
+    good.sent = SteadyClock::now();
+    good.problem = c.ok() ? http_exchange(c, http_get("/"), 200, std::string_view("Hello World"),
+                                          bound)
+                          : "connect: " + c.error();
+    if (good.problem.empty()) good.answered = SteadyClock::now();
+  });
+  stalled.pump_until(body_sent + bound);
+  good_thread.join();
+
+  const auto [first_408, last_408] = expect_every_408(stalled, body_sent, timeout, server);
+  EXPECT_EQ(good.problem, "") << server.log();
+  ASSERT_TRUE(good.sent && good.answered) << "the good client never got its reply" << server.log();
+  if (multiplexes(stalled_count)) {
+    EXPECT_LT(*good.answered, first_408)
+        << target().arch << " multiplexes connections: the good client must not wait for the "
+        << "stalled bodies' 408s" << server.log();
+  }
+  std::cout << "[ SLOW BODY] " << target_label() << ": " << stalled_count
+            << " stalled bodies, body timeout " << timeout.count() << " ms; 408s from "
+            << (first_408 == SteadyClock::time_point::max() ? -1 : ms(first_408 - body_sent))
+            << " to " << ms(last_408 - body_sent) << " ms after the last body byte; good client "
+            << "answered in " << ms(*good.answered - *good.sent) << " ms" << std::endl;
   EXPECT_EQ(server.health_problem(), "") << server.log();
 }
 

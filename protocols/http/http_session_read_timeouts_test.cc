@@ -1,5 +1,6 @@
-// HttpSession's header read timeout (slowloris): when the clock runs, the 408, and how its
-// deadline combines with deferred /sleep replies. Time is simulated: every call gets its Now.
+// HttpSession's read timeouts: the header timeout (slowloris) -- when the clock runs, the 408,
+// and how its deadline combines with deferred /sleep replies -- and the body timeout (slow
+// POST). Time is simulated: every call gets its Now.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -26,8 +27,10 @@ class HttpSessionHeaderTimeoutTest : public testing::HttpSessionFixture {
  protected:
   HttpSessionHeaderTimeoutTest() {
     config_.header_timeout = milliseconds(1000);
-    // Off, so that "no deadline" below means no header clock (keepalive_test covers the other).
+    // Off, so that "no deadline" below means no header clock (the keep-alive clock has its own
+    // tests, the body clock its fixture below).
     config_.keepalive_timeout = milliseconds(0);
+    config_.body_timeout = milliseconds(0);
   }
 };
 
@@ -64,13 +67,13 @@ TEST_F(HttpSessionHeaderTimeoutTest, ASlowlorisIsTimedFromItsFirstByte) {
   EXPECT_EQ(out.log, "header timeout: 10 bytes of header in 1000 ms");
 }
 
-TEST_F(HttpSessionHeaderTimeoutTest, NoDeadlineWhenIdleBetweenRequestsOrInTheBody) {
+TEST_F(HttpSessionHeaderTimeoutTest, TheHeaderClockStopsBetweenRequestsAndInTheBody) {
   EXPECT_EQ(session().next_deadline(), std::nullopt);  // accepted, nothing sent yet
   EXPECT_EQ(responses(feed(kGetRoot, at(0)).bytes).size(), 1u);
   EXPECT_EQ(session().next_deadline(), std::nullopt);  // idle keep-alive: no clock
   feed("\r\n\r\n", at(10));  // empty lines before a request line do not start it either
   EXPECT_EQ(session().next_deadline(), std::nullopt);
-  // A body is not covered: the header is complete, the body trickles in.
+  // The header clock does not cover a body (the body clock, off in this fixture, does).
   feed("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nab", at(20));
   EXPECT_EQ(session().next_deadline(), std::nullopt);
   SessionOutput out = feed("cd", at(60000));
@@ -203,6 +206,64 @@ TEST_F(HttpSessionHeaderTimeoutTest, WebSocketHandshakeIsTimedAndTheUpgradedSess
   feed(frame.substr(0, 3), at(950));
   EXPECT_EQ(session().next_deadline(), std::nullopt);
   EXPECT_FALSE(deadline(at(5000)).close);
+}
+
+class HttpSessionBodyTimeoutTest : public testing::HttpSessionFixture {
+ protected:
+  HttpSessionBodyTimeoutTest() {
+    config_.header_timeout = milliseconds(1000);
+    config_.body_timeout = milliseconds(500);
+    config_.keepalive_timeout = milliseconds(0);
+  }
+};
+
+const std::string kPostHead = "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n";
+
+TEST_F(HttpSessionBodyTimeoutTest, AStalledBodyGets408AfterTheGapAndALogLine) {
+  feed(kPostHead + "abc", at(0));
+  EXPECT_EQ(session().next_deadline(), steady(500));
+  feed("de", at(400));  // a read of body bytes restarts the clock
+  EXPECT_EQ(session().next_deadline(), steady(900));
+  EXPECT_EQ(deadline(at(899)).bytes, "");
+  SessionOutput out = deadline(at(900));
+  auto rs = responses(out.bytes);
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].status, 408);
+  EXPECT_EQ(rs[0].body, "no byte of the request body for 500 ms");
+  EXPECT_FALSE(rs[0].keep_alive);
+  EXPECT_TRUE(out.close);
+  EXPECT_EQ(out.log, "body timeout: no body byte for 500 ms (5 of the body's bytes received)");
+  EXPECT_EQ(feed("fghij", at(950)).bytes, "");  // too late: nothing more is read
+}
+
+TEST_F(HttpSessionBodyTimeoutTest, ASlowButSteadyBodyIsServed) {
+  // 10 body bytes over 3.6 s, longer than either limit, but never 500 ms without a byte.
+  feed(kPostHead, at(0));
+  SessionOutput out;
+  for (int i = 0; i < 10; ++i) out = feed(std::string(1, static_cast<char>('a' + i)), at(i * 400));
+  auto rs = responses(out.bytes);
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].status, 200);
+  EXPECT_EQ(rs[0].body, "abcdefghij");
+  EXPECT_EQ(session().next_deadline(), std::nullopt);  // between requests (keep-alive off)
+}
+
+TEST_F(HttpSessionBodyTimeoutTest, BytesAtTheDeadlineDoNotSaveTheRequest) {
+  feed(kPostHead + "abc", at(0));
+  SessionOutput out = feed("defghij", at(500));
+  auto rs = responses(out.bytes);
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].status, 408);
+  EXPECT_TRUE(out.close);
+}
+
+TEST_F(HttpSessionBodyTimeoutTest, ZeroLeavesTheBodyUntimed) {
+  config_.body_timeout = milliseconds(0);
+  feed(kPostHead + "abc", at(0));
+  EXPECT_EQ(session().next_deadline(), std::nullopt);
+  auto rs = responses(feed("defghij", at(3600 * 1000)).bytes);
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].body, "abcdefghij");
 }
 
 }  // namespace
