@@ -58,9 +58,11 @@
 #include "servers/core/stop_signal.h"
 #include "servers/process/child_processes.h"
 #include "servers/process/descriptor_passing.h"
+#include "servers/socketpair_workers/child_channel.h"
 
 using namespace archbench;
 using namespace archbench::process;
+using namespace archbench::socketpair_workers;
 
 namespace {
 
@@ -81,32 +83,6 @@ struct Server {
   }
 };
 
-// A parent-side socketpair end: the child holds the other end.
-struct Channel {
-  UniqueFd parent_end;
-  UniqueFd child_end;
-};
-
-// Returns 0, or the errno of socketpair() (the caller decides whether that is worth a log line:
-// out of descriptors is an episode, logged once by its AcceptBackoff).
-int make_channel(Channel& channel) {
-  int pair[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) return errno;
-  channel.parent_end.reset(pair[0]);
-  channel.child_end.reset(pair[1]);
-  return 0;
-}
-
-// Reads what a child wrote. Returns the bytes (possibly empty after EINTR), or nullopt at EOF or
-// reset: the child has exited (or is exiting right now) and its pair is closed.
-std::optional<std::string> read_from_child(int parent_end) {
-  char buffer[64];
-  ssize_t n = ::read(parent_end, buffer, sizeof(buffer));
-  if (n > 0) return std::string(buffer, static_cast<std::size_t>(n));
-  if (n < 0 && errno == EINTR) return std::string();
-  return std::nullopt;
-}
-
 // ----- --mode notify ---------------------------------------------------------------------------
 
 struct NotifyingChild {
@@ -122,7 +98,7 @@ struct NotifyingChild {
 // episode. accept_with_channel secures what a client needs BEFORE accept(), so none is accepted
 // only to be dropped: its channel, and room for it and for the child's stop pipe (a new child
 // opens that before closing what it inherited). A shortage is kOutOfDescriptors, client queued.
-AcceptResult accept_with_channel(const Server& server, Channel& channel) {
+AcceptResult accept_with_channel(const Server& server, ChildChannel& channel) {
   constexpr int kDescriptorsPerChild = 3;  // beyond the channel: the client + the stop pipe
   AcceptResult shortage;
   shortage.kind = AcceptResult::Kind::kOutOfDescriptors;
@@ -179,14 +155,14 @@ int run_notify(Server& server, int max_procs) {
     }
 
     if (!accepting || (fds[1].revents & POLLIN) == 0) continue;
-    Channel channel;
+    ChildChannel channel;
     AcceptResult accepted = accept_with_channel(server, channel);
     if (accepted.kind == AcceptResult::Kind::kOutOfDescriptors) out_of_descriptors(accepted.error);
     if (accepted.kind == AcceptResult::Kind::kFatal) {  // should not happen: say so, do not spin
       log_line(std::string("socketpair_workers: accept: ") + std::strerror(accepted.error));
       accept_pause.pause_for(std::chrono::milliseconds(100));
     }
-    if (accepted.kind != AcceptResult::Kind::kAccepted) continue;  // ~Channel closes both ends
+    if (accepted.kind != AcceptResult::Kind::kAccepted) continue;  // both ends close here
     backoff.accepted();
     const pid_t pid = fork_child([&]() -> int {
       // Keep only what this child needs: its client and its end of its own pair. The siblings'
@@ -270,7 +246,7 @@ int run_pass_fd(Server& server, int worker_count) {
   std::vector<PoolWorker> pool(static_cast<std::size_t>(worker_count));
 
   auto start_worker = [&](std::size_t slot) -> pid_t {
-    Channel channel;
+    ChildChannel channel;
     if (const int error = make_channel(channel); error != 0) {
       log_line(std::string("socketpair_workers: socketpair: ") + std::strerror(error));
       pool[slot] = PoolWorker{};
