@@ -104,6 +104,8 @@ FAULT_COLUMNS: dict[str, tuple[list[str], Callable[[dict[str, Any]], list[str]]]
     "kill_worker": (["victim pid", "procs before", "respawned", "respawn ms"], _kill),
     "slowloris": (["408", "other status", "closed, no reply", "no answer", "never connected",
                    "accept queue at end"], _slowloris),
+    "slow_body": (["408", "other status", "closed, no reply", "no answer", "never connected",
+                   "accept queue at end"], _slowloris),
     "malformed_storm": (["bad requests", "answers", "unexpected"], _malformed),
     "disconnect_mid_reply": (["requests", "reset", "closed", "server closed first",
                               "no reply in 1 s"], _disconnect),

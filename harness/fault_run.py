@@ -22,11 +22,11 @@ from typing import Any, Optional
 from harness.fault_analysis import FaultTimes, analyse_file
 from harness.fault_injection import Fault, FaultTarget, KillWorker, ReloadWorkers, ServerSetup
 from harness.fault_requests import DisconnectMidReply, MalformedStorm
-from harness.fault_sockets import DescriptorExhaustion, Slowloris
+from harness.fault_sockets import DescriptorExhaustion, SlowBody, Slowloris
 from harness.load_client import LoadSpec
 
 FAULT_TYPES: dict[str, type[Fault]] = {cls.name: cls for cls in (
-    KillWorker, Slowloris, MalformedStorm, DisconnectMidReply, DescriptorExhaustion,
+    KillWorker, Slowloris, SlowBody, MalformedStorm, DisconnectMidReply, DescriptorExhaustion,
     ReloadWorkers)}
 FAULTS: tuple[str, ...] = tuple(FAULT_TYPES)
 REQUEST_LOG_NAME = "requests.csv"

@@ -7,6 +7,10 @@ non-blocking client pool that the socket-level faults share.
   another status, closed without a reply, still open with no answer, or never connected. The
   listen socket's accept queue at the end of the window (from /proc/net/tcp) says how many
   connections the server had not even accepted.
+- `slow_body`: the slow POST (R-U-Dead-Yet). 500 connections each send a whole POST header that
+  announces a 1 MB body, then 16 bytes of it, then nothing, against servers started with
+  `--body-timeout-ms 2000`; the same buckets as slowloris. The nginx row says why it does not
+  apply: its reference config has no location that reads a body.
 - `descriptor_exhaustion`: the server runs under `prlimit --nofile=N:N` (nginx: N descriptors
   per worker via worker_rlimit_nofile); the fault opens 2N idle connections, holds them for the
   window, then closes them all. The server's highest descriptor count and how many connections
@@ -280,9 +284,10 @@ class Slowloris(SocketFault):
                 if not client.connected:
                     continue
                 if now >= client.next_send_at:
-                    index = client.bytes_sent % len(self.header)
-                    self.pool.send(client, self.header[index:index + 1])
-                    client.next_send_at = now + self.byte_interval_s
+                    piece, wait_s = self.next_piece(client)
+                    if piece:
+                        self.pool.send(client, piece)
+                    client.next_send_at = now + wait_s
                 next_due = min(next_due, client.next_send_at)
             for client, change in self.pool.poll(min(0.1, max(0.0, next_due - now))):
                 if change == "connected":
@@ -295,6 +300,11 @@ class Slowloris(SocketFault):
         self.result["accept_queue_at_end"] = accept_queue_length(self.target.port)
         self.pool.close_all()
         self.ended_at = time.monotonic()
+
+    def next_piece(self, client: Client) -> tuple[bytes, float]:
+        """What `client` sends now, and how long until it sends again: one header byte a second."""
+        index = client.bytes_sent % len(self.header)
+        return self.header[index:index + 1], self.byte_interval_s
 
     def tally(self) -> dict[str, Any]:
         """Each slow connection in one bucket (see the module doc)."""
@@ -316,7 +326,32 @@ class Slowloris(SocketFault):
                 buckets["never_connected"] += 1
         buckets["never_connected"] += self.pool.failed_to_start
         return {"slow_connections": self.connections, **buckets, "other_statuses": statuses,
-                "header_bytes_sent": sum(c.bytes_sent for c in self.pool.all_clients())}
+                "bytes_sent": sum(c.bytes_sent for c in self.pool.all_clients())}
+
+
+class SlowBody(Slowloris):
+    """Many connections that send a whole header announcing a body, a little of it, then stall."""
+
+    name = "slow_body"
+    summary = ("500 connections each send a POST header announcing 1 MB, 16 body bytes, then "
+               "nothing for the window (servers: --body-timeout-ms 2000)")
+    body_timeout_ms: ClassVar[int] = 2000
+    request: ClassVar[bytes] = (b"POST /echo HTTP/1.1\r\nHost: slowbody\r\n"
+                                b"Content-Length: 1000000\r\n\r\n" + b"b" * 16)
+
+    @classmethod
+    def server_setup(cls) -> ServerSetup:
+        return ServerSetup(flags=("--body-timeout-ms", str(cls.body_timeout_ms)))
+
+    @classmethod
+    def not_applicable(cls, architecture: str) -> Optional[str]:
+        if architecture == "nginx":
+            return "the nginx reference serves / and /json only: no location reads a body"
+        return None
+
+    def next_piece(self, client: Client) -> tuple[bytes, float]:
+        """All of it at once on connecting, then never again."""
+        return (self.request if client.bytes_sent == 0 else b""), float("inf")
 
 
 class DescriptorExhaustion(SocketFault):

@@ -4,6 +4,9 @@ Modes:
   header-timeout  answers a complete request head with 200; a head still incomplete
                   `header_timeout_s` after its first byte gets 408 and a close (the servers'
                   --header-timeout-ms); a connection that sends nothing is held
+  body-timeout    reads a head announcing Content-Length, then its body; a body byte that
+                  does not come within `header_timeout_s` of the last one gets 408 and a close
+                  (the servers' --body-timeout-ms); a complete body gets 200
   always-400      reads a head (or 1 s of bytes) and answers 400, then closes
   400-linger      the same, but closes like the servers' lingering close: shutdown(SHUT_WR),
                   then waits (up to 5 s) for the client's EOF, counted in `peer_closed`
@@ -78,6 +81,8 @@ class FakeHttpServer:
             try:
                 if self.mode == "header-timeout":
                     self._serve_header_timeout(conn)
+                elif self.mode == "body-timeout":
+                    self._serve_body_timeout(conn)
                 elif self.mode in ("always-400", "400-linger"):
                     self._read_head(conn, time.monotonic() + 1.0)
                     conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
@@ -116,6 +121,35 @@ class FakeHttpServer:
                          b"Connection: close\r\n\r\n")
         elif head:
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    def _serve_body_timeout(self, conn: socket.socket) -> None:
+        head = self._read_head(conn, time.monotonic() + 1.0)
+        if not head:
+            return
+        header, _, body = head.partition(b"\r\n\r\n")
+        length = 0
+        for line in header.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        end = time.monotonic() + LIFETIME_S
+        quiet_until = time.monotonic() + self.header_timeout_s
+        while len(body) < length:
+            if self._stop.is_set() or time.monotonic() >= end:
+                return
+            if time.monotonic() >= quiet_until:
+                conn.sendall(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n"
+                             b"Connection: close\r\n\r\n")
+                return
+            try:
+                chunk = conn.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                return
+            body += chunk
+            quiet_until = time.monotonic() + self.header_timeout_s
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
     def _linger(self, conn: socket.socket) -> None:
         conn.shutdown(socket.SHUT_WR)

@@ -118,7 +118,7 @@ class WindowTest(unittest.TestCase):
         self.assertAlmostEqual(short.length_s, 2.0)
 
     def test_registry(self) -> None:
-        self.assertEqual(set(FAULTS), {"kill_worker", "slowloris", "malformed_storm",
+        self.assertEqual(set(FAULTS), {"kill_worker", "slowloris", "slow_body", "malformed_storm",
                                        "disconnect_mid_reply", "descriptor_exhaustion",
                                        "reload"})
         with self.assertRaises(KeyError):

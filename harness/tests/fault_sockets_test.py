@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.fault_injection import Fault, FaultTarget, FaultWindow
 from harness.fault_requests import MALFORMED, DisconnectMidReply, MalformedStorm
-from harness.fault_sockets import DescriptorExhaustion, Slowloris, parse_listen_queues
+from harness.fault_sockets import DescriptorExhaustion, SlowBody, Slowloris, parse_listen_queues
 from harness.tests import junit
 from harness.tests.fake_http import FakeHttpServer
 
@@ -21,6 +21,10 @@ from harness.tests.fake_http import FakeHttpServer
 class SmallSlowloris(Slowloris):
     connections = 20
     byte_interval_s = 0.1
+
+
+class SmallSlowBody(SlowBody):
+    connections = 20
 
 
 class SmallExhaustion(DescriptorExhaustion):
@@ -81,7 +85,7 @@ class SlowlorisTest(InjectorTestCase):
         result, fault = run_window(SmallSlowloris, server.port, 1.2)
         self.assertEqual(result["got_408"], 20, result)
         self.assertEqual(result["no_answer"] + result["never_connected"], 0)
-        self.assertGreater(result["header_bytes_sent"], 20)
+        self.assertGreater(result["bytes_sent"], 20)
         start, end = fault.times_since_origin() or (0.0, 0.0)
         self.assertGreaterEqual(end - start, 1.2)
         self.assertLess(end - start, 5.0)  # bounded, not a speed check
@@ -115,6 +119,26 @@ class SlowlorisTest(InjectorTestCase):
         setup = Slowloris.server_setup()
         self.assertEqual(setup.flags, ("--header-timeout-ms", "2000"))
         self.assertEqual(dict(setup.nginx), {"client_header_timeout_s": 2.0})
+
+
+class SlowBodyTest(InjectorTestCase):
+    def test_body_timeout_server_answers_each_with_408(self) -> None:
+        server = self.server("body-timeout", header_timeout_s=0.4)
+        result, _ = run_window(SmallSlowBody, server.port, 1.2)
+        self.assertEqual(result["got_408"], 20, result)
+        self.assertEqual(result["no_answer"] + result["never_connected"], 0)
+        self.assertEqual(result["bytes_sent"], 20 * len(SlowBody.request))  # once each, no more
+
+    def test_a_server_without_one_leaves_them_waiting(self) -> None:
+        server = self.server("body-timeout", header_timeout_s=30.0)
+        result, _ = run_window(SmallSlowBody, server.port, 0.6)
+        self.assertEqual(result["no_answer"], 20, result)
+        self.assertEqual(result["got_408"], 0)
+
+    def test_server_setup_asks_for_the_body_timeout(self) -> None:
+        setup = SlowBody.server_setup()
+        self.assertEqual(setup.flags, ("--body-timeout-ms", "2000"))
+        self.assertEqual(setup.nginx, ())
 
 
 class DescriptorExhaustionTest(InjectorTestCase):

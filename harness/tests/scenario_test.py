@@ -82,8 +82,8 @@ class ScenarioFilesTest(unittest.TestCase):
         every = set(registry.known_ids())  # nginx too: rows that do not apply say why
         for fault in set(FAULTS) - {"kill_worker"}:
             self.assertEqual({s.architecture for s in runs if s.fault == fault}, every, fault)
-        connection_per_request = {"slowloris", "malformed_storm", "disconnect_mid_reply",
-                                  "descriptor_exhaustion"}
+        connection_per_request = {"slowloris", "slow_body", "malformed_storm",
+                                  "disconnect_mid_reply", "descriptor_exhaustion"}
         for spec in runs:
             if spec.fault in connection_per_request:
                 self.assertFalse(spec.load.keepalive)
