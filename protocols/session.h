@@ -64,7 +64,7 @@ struct ProtocolConfig {
   std::string broadcast_refusal = "this architecture serves each connection in its own process";
   // HTTP and the WebSocket handshake: how long one request's header section may take to arrive,
   // timed from its first byte (a slowloris defence, like nginx's client_header_timeout). When it
-  // passes the session answers 408 and closes. Zero disables it. The body is not covered.
+  // passes the session answers 408 and closes. Zero disables it. The body has its own, below.
   std::chrono::milliseconds header_timeout = kDefaultHeaderTimeout;
   // HTTP: how long the server waits for the next byte of a request body (a slow-POST defence,
   // like nginx's client_body_timeout): the gap between two reads, not the whole body. When it
@@ -115,8 +115,8 @@ class Session {
   virtual void on_peer_closed(const Now& now, SessionOutput& out) { out.close = true; }
 
   // The earliest time at which the driver must call on_deadline; nullopt when nothing is due.
-  // Timer protocol commands, delayed HTTP replies (/sleep), the HTTP header timeout and the
-  // keep-alive timeout use it.
+  // Timer protocol commands, delayed HTTP replies (/sleep) and HTTP's header, body and
+  // keep-alive timeouts use it.
   // Drivers call it after every call into the session (some for every connection on every
   // wake-up), so implementations keep it O(1).
   virtual std::optional<TimePoint> next_deadline() const { return std::nullopt; }

@@ -217,6 +217,12 @@ void AsioConnection::start_write() {
 
 void AsioConnection::arm_timer(std::optional<TimePoint> deadline) {
   if (deadline == timer_at_) return;
+  // Lazy: a deadline later than the pending wait keeps that wait. When it fires early,
+  // on_timer finds nothing due and arms the real one. The keep-alive deadline moves with every
+  // reply, and re-arming per request (cancel, a cancelled completion, a new wait) cost about 3 %
+  // of the server's CPU per request (results/keepalive_ab); this way a busy connection pays one
+  // spurious wake-up per keep-alive period instead. nginx updates its timers lazily too.
+  if (deadline && timer_at_ && *deadline > *timer_at_) return;
   timer_at_ = deadline;
   const std::uint64_t generation = ++timer_generation_;
   if (!deadline) {
