@@ -54,23 +54,10 @@ std::vector<std::string> keepalive_flag() {
   return {"--keepalive-timeout-ms", std::to_string(keepalive_timeout().count())};
 }
 
-#define START_WITH_KEEPALIVE_OR_SKIP(server)                                                     \
-  do {                                                                                           \
-    if (!(server).start()) {                                                                     \
-      if ((server).start_exit_code() == 2 &&                                                     \
-          (server).error().find("keepalive-timeout") != std::string::npos) {                     \
-        GTEST_SKIP() << "the server rejected --keepalive-timeout-ms (exit status 2): the flag " \
-                        "is not in this tree yet. "                                              \
-                     << (server).error();                                                        \
-      }                                                                                          \
-      FAIL() << (server).error();                                                                \
-    }                                                                                            \
-  } while (false)
-
 TEST(KeepAlive, IdleConnectionsAreClosedAndTheSlotsTheyHeldServeOthers) {
   const milliseconds timeout = keepalive_timeout();
   ServerUnderTest server("http", keepalive_flag());
-  START_WITH_KEEPALIVE_OR_SKIP(server);
+  START_OR_SKIP_WITHOUT_FLAG(server, "--keepalive-timeout-ms");
   const bool multiplexes = target().capacity == 0;
   // Enough idle connections to take every slot of a blocking design.
   const std::size_t idle_count = multiplexes ? 4 : static_cast<std::size_t>(target().capacity);
@@ -131,7 +118,7 @@ TEST(KeepAlive, IdleConnectionsAreClosedAndTheSlotsTheyHeldServeOthers) {
 TEST(KeepAlive, EachReplyRestartsTheClockAndABusyConnectionStaysOpen) {
   const milliseconds timeout = keepalive_timeout();
   ServerUnderTest server("http", keepalive_flag());
-  START_WITH_KEEPALIVE_OR_SKIP(server);
+  START_OR_SKIP_WITHOUT_FLAG(server, "--keepalive-timeout-ms");
   TestConnection c = TestConnection::connect(server.port());
   ASSERT_TRUE(c.ok()) << c.error() << server.log();
   // Three timeouts' worth of requests, one every third of the timeout: never idle long enough.
@@ -159,7 +146,7 @@ TEST(KeepAlive, EachReplyRestartsTheClockAndABusyConnectionStaysOpen) {
 TEST(KeepAlive, AnUpgradedWebSocketIsNotClosedForBeingQuiet) {
   const milliseconds timeout = keepalive_timeout();
   ServerUnderTest server("websocket", keepalive_flag());
-  START_WITH_KEEPALIVE_OR_SKIP(server);
+  START_OR_SKIP_WITHOUT_FLAG(server, "--keepalive-timeout-ms");
   TestConnection c = TestConnection::connect(server.port());
   ASSERT_TRUE(c.ok()) << c.error() << server.log();
   ASSERT_EQ(open_websocket(c, kIoTimeout), "") << server.log();

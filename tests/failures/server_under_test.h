@@ -92,3 +92,19 @@ class ServerUnderTest {
 std::string crash_lines(const std::string& log);
 
 }  // namespace archbench::failures
+
+// Starts `server` (a ServerUnderTest) in a test body. When the server rejects `flag` (exit status
+// 2 with the flag's name in its message: a tree where the flag does not exist yet) the test is
+// skipped with that message; any other start failure fails it. A macro because GTEST_SKIP and
+// FAIL return from the test body.
+#define START_OR_SKIP_WITHOUT_FLAG(server, flag)                                             \
+  do {                                                                                       \
+    if (!(server).start()) {                                                                 \
+      if ((server).start_exit_code() == 2 &&                                                 \
+          (server).error().find(flag) != std::string::npos) {                                \
+        GTEST_SKIP() << "the server rejected " << (flag) << " (exit status 2): the flag is " \
+                     << "not in this tree yet. " << (server).error();                        \
+      }                                                                                      \
+      FAIL() << (server).error();                                                            \
+    }                                                                                        \
+  } while (false)

@@ -59,21 +59,6 @@ std::string endless_header(std::string_view request_head) {
   return std::string(request_head) + "X-Slow: " + std::string(4000, 'a');
 }
 
-// Starts a server with --header-timeout-ms; skips the test when the server rejects that flag
-// (exit status 2 naming it), fails it on any other start failure.
-#define START_WITH_HEADER_TIMEOUT_OR_SKIP(server)                                               \
-  do {                                                                                          \
-    if (!(server).start()) {                                                                    \
-      if ((server).start_exit_code() == 2 &&                                                    \
-          (server).error().find("header-timeout") != std::string::npos) {                       \
-        GTEST_SKIP() << "the server rejected --header-timeout-ms (exit status 2): the flag is " \
-                        "not in this tree yet. "                                                \
-                     << (server).error();                                                       \
-      }                                                                                         \
-      FAIL() << (server).error();                                                               \
-    }                                                                                           \
-  } while (false)
-
 // How long K slow connections can hold the design, per the predictions above.
 milliseconds slow_phase_bound(std::size_t slow, milliseconds timeout) {
   const std::size_t capacity = static_cast<std::size_t>(target().capacity);
@@ -159,7 +144,7 @@ void run_good_client(std::uint16_t port, milliseconds timeout, milliseconds repl
 TEST(Slowloris, SlowHttpHeadersGet408AndAGoodClientIsServed) {
   const milliseconds timeout{target().header_timeout_ms};
   ServerUnderTest server("http", {"--header-timeout-ms", std::to_string(timeout.count())});
-  START_WITH_HEADER_TIMEOUT_OR_SKIP(server);
+  START_OR_SKIP_WITHOUT_FLAG(server, "--header-timeout-ms");
   const milliseconds bound = slow_phase_bound(kSlowConnections, timeout);
 
   // A connection that stays idle (nothing sent) through the attack: it has no deadline. Only
@@ -216,7 +201,7 @@ TEST(Slowloris, SlowWebSocketHandshakesGet408) {
   constexpr std::size_t kSlowHandshakes = 3;
   const milliseconds timeout{target().header_timeout_ms};
   ServerUnderTest server("websocket", {"--header-timeout-ms", std::to_string(timeout.count())});
-  START_WITH_HEADER_TIMEOUT_OR_SKIP(server);
+  START_OR_SKIP_WITHOUT_FLAG(server, "--header-timeout-ms");
   const milliseconds bound = slow_phase_bound(kSlowHandshakes, timeout);
   ConnectionSwarm slow;
   std::string error;
@@ -236,13 +221,7 @@ TEST(Slowloris, SlowWebSocketHandshakesGet408) {
 TEST(SlowBody, StalledBodiesGet408AndAGoodClientIsServed) {
   const milliseconds timeout{target().header_timeout_ms};
   ServerUnderTest server("http", {"--body-timeout-ms", std::to_string(timeout.count())});
-  if (!server.start()) {
-    if (server.start_exit_code() == 2 && server.error().find("body-timeout") != std::string::npos) {
-      GTEST_SKIP() << "the server rejected --body-timeout-ms: not in this tree yet. "
-                   << server.error();
-    }
-    FAIL() << server.error();
-  }
+  START_OR_SKIP_WITHOUT_FLAG(server, "--body-timeout-ms");
   const std::size_t stalled_count =
       target().capacity == 0 ? 4 : static_cast<std::size_t>(target().capacity);
   const milliseconds bound = slow_phase_bound(stalled_count, timeout);
